@@ -1,0 +1,72 @@
+/**
+ * Content-key wrapping for the wrapped (envelope) materials provider (FORMAT.md §8.2):
+ * decode the JCE transformation name recorded in `amzn-ddb-wrap-alg` and dispatch to the
+ * matching primitive.
+ *
+ * Read side: when `amzn-ddb-wrap-alg` is absent (old Java items), the unwrapping key's own
+ * algorithm name is the transformation, as in Java — `RSA` therefore means PKCS#1 v1.5.
+ * Write side: RSAES-PKCS1-v1_5 is refused. It exists only to read legacy items; writing it
+ * would create new ciphertexts exposed to Bleichenbacher-style attacks.
+ */
+import { InvalidAlgorithmError, InvalidArgumentError, type ErrorLocation } from '../errors';
+import { AES_KEY_ALGORITHM, parseWrappingTransformation } from './algorithms';
+import { unwrapKey, wrapKey } from './aes-key-wrap';
+import type { LocalKey } from './local-key';
+import { rsaOaepDecrypt, rsaOaepEncrypt } from './rsa-oaep';
+import { rsaPkcs1Decrypt } from './rsa-pkcs1';
+
+/** Wrap `contentKey` under `wrappingKey` with the JCE `transformation` (e.g. `AESWrap`). */
+export function wrapContentKey(wrappingKey: LocalKey, transformation: string, contentKey: Uint8Array): Buffer {
+  const parsed = parseWrappingTransformation(transformation);
+  switch (parsed.kind) {
+    case 'AES_KEY_WRAP':
+      requireAesKey(wrappingKey, transformation);
+      return wrapKey(wrappingKey.keyObject, contentKey);
+    case 'RSA_OAEP':
+      requireRsaKey(wrappingKey, transformation, ['PUBLIC', 'PRIVATE']);
+      return rsaOaepEncrypt(wrappingKey.keyObject, contentKey, parsed);
+    case 'RSA_PKCS1_V1_5':
+      throw new InvalidAlgorithmError(
+        `Refusing to wrap new keys with "${transformation}" (RSAES-PKCS1-v1_5); use "RSA/ECB/OAEPWithSHA-256AndMGF1Padding"`,
+      );
+  }
+}
+
+/**
+ * Unwrap a content key. `transformation` is the item's `amzn-ddb-wrap-alg`; when undefined,
+ * the unwrapping key's algorithm is used instead (Java's legacy behaviour).
+ */
+export function unwrapContentKey(
+  unwrappingKey: LocalKey,
+  transformation: string | undefined,
+  wrapped: Uint8Array,
+  location: ErrorLocation = {},
+): Buffer {
+  const name = transformation ?? unwrappingKey.algorithm;
+  const parsed = parseWrappingTransformation(name);
+  switch (parsed.kind) {
+    case 'AES_KEY_WRAP':
+      requireAesKey(unwrappingKey, name);
+      return unwrapKey(unwrappingKey.keyObject, wrapped, location);
+    case 'RSA_OAEP':
+      requireRsaKey(unwrappingKey, name, ['PRIVATE']);
+      return rsaOaepDecrypt(unwrappingKey.keyObject, wrapped, parsed, location);
+    case 'RSA_PKCS1_V1_5':
+      requireRsaKey(unwrappingKey, name, ['PRIVATE']);
+      return rsaPkcs1Decrypt(unwrappingKey.keyObject, wrapped, location);
+  }
+}
+
+function requireAesKey(key: LocalKey, transformation: string): void {
+  if (key.algorithm !== AES_KEY_ALGORITHM) {
+    throw new InvalidArgumentError(`"${transformation}" needs an AES key, got a ${key.algorithm} key`);
+  }
+}
+
+function requireRsaKey(key: LocalKey, transformation: string, allowedTypes: readonly string[]): void {
+  if (key.keyObject.asymmetricKeyType !== 'rsa' || !allowedTypes.includes(key.keyType)) {
+    throw new InvalidArgumentError(
+      `"${transformation}" needs an RSA ${allowedTypes.join(' or ')} key, got a ${key.keyType} ${key.algorithm} key`,
+    );
+  }
+}

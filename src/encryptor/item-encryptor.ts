@@ -1,0 +1,294 @@
+import { randomBytes } from 'node:crypto';
+import { decryptAttributeValue, encryptAttributeValue } from '../crypto/attribute-cipher';
+import type { LocalKey } from '../crypto/local-key';
+import { sign, verify } from '../crypto/signature';
+import {
+  DecryptionError,
+  DynamoDbEncryptionError,
+  EncryptionError,
+  InvalidArgumentError,
+  SerializationError,
+  SignatureVerificationError,
+  SigningError,
+} from '../errors';
+import { hasOrderingDivergence, serializeAttribute } from '../format/attribute-serializer';
+import { deserializeAttribute } from '../format/attribute-deserializer';
+import type { AttributeValue, CanonicalOrdering, DynamoDbItem } from '../format/attribute-value';
+import { deserializeMaterialDescription, serializeMaterialDescription } from '../format/material-description';
+import {
+  MaterialDescriptionKeys,
+  ReservedAttributes,
+  SYMMETRIC_ENCRYPTION_MODE_VALUE,
+} from '../format/material-description-keys';
+import { CryptoAction } from './crypto-action';
+import { contextWithItem, validateCryptoConfig, type CryptoConfig } from './crypto-config';
+import { MAX_ITEM_SIZE_BYTES, itemSizeBytes } from './item-size';
+import { buildStringToSign, tableBlockText } from './string-to-sign';
+
+const IV_LENGTH = 16;
+const KEY_ATTRIBUTE_TYPES = ['S', 'N', 'B'] as const;
+
+/**
+ * Encrypts and signs one item in `AttributeValue` form (the Python client's
+ * `encrypt_dynamodb_item`). Returns a new item; the input is not changed.
+ */
+export async function encryptDynamoDbItem(item: Readonly<DynamoDbItem>, config: CryptoConfig): Promise<DynamoDbItem> {
+  validateCryptoConfig(config);
+  const { attributeActions: actions } = config;
+  const tableName = config.encryptionContext.tableName;
+  assertItemShape(item, tableName);
+  for (const reserved of Object.values(ReservedAttributes)) {
+    if (Object.prototype.hasOwnProperty.call(item, reserved)) {
+      throw new InvalidArgumentError('a plaintext item may not contain a reserved attribute', {
+        tableName,
+        attributeName: reserved,
+      });
+    }
+  }
+  if (actions.takeNoActions) return { ...item };
+  assertKeyAttributes(item, config);
+
+  const materials = await config.materialsProvider.encryptionMaterials(contextWithItem(config.encryptionContext, item));
+  const names = Object.keys(item);
+  const encryptedNames = names.filter((name) => actions.action(name) === CryptoAction.ENCRYPT_AND_SIGN);
+  if (encryptedNames.length > 0 && materials.encryptionKey === undefined) {
+    throw new EncryptionError('the materials have no encryption key, but attributes are marked ENCRYPT_AND_SIGN', {
+      tableName,
+      attributeName: encryptedNames[0],
+    });
+  }
+
+  const stored: DynamoDbItem = { ...item };
+  if (materials.encryptionKey !== undefined && encryptedNames.length > 0) {
+    const encryptionKey = materials.encryptionKey.keyObject;
+    // One random read for every IV of the item instead of one per attribute.
+    const ivs = randomBytes(IV_LENGTH * encryptedNames.length);
+    encryptedNames.forEach((name, index) => {
+      const plaintext = atAttribute(name, tableName, () => serializeAttribute(item[name], 'python'));
+      const iv = ivs.subarray(index * IV_LENGTH, (index + 1) * IV_LENGTH);
+      stored[name] = { B: encryptAttributeValue(encryptionKey, plaintext, iv) };
+    });
+  }
+
+  const stringToSign = buildStringToSign(stored, tableBlockText(tableName), actions, 'python', (name, error) =>
+    rethrowAtAttribute(error, name, tableName),
+  );
+  const description: Record<string, string> = { ...materials.materialDescription };
+  if (materials.encryptionKey !== undefined) {
+    description[MaterialDescriptionKeys.SYMMETRIC_ENCRYPTION_MODE] = SYMMETRIC_ENCRYPTION_MODE_VALUE;
+  }
+  const signatureAlgorithm = signatureAlgorithmOf(materials.signingKey);
+  description[MaterialDescriptionKeys.SIGNING_ALGORITHM] = signatureAlgorithm;
+  let signature: Buffer;
+  try {
+    signature = sign(materials.signingKey, stringToSign, signatureAlgorithm);
+  } catch (error) {
+    if (error instanceof DynamoDbEncryptionError) throw error;
+    throw new SigningError('signing the item failed', { tableName }, { cause: error });
+  }
+  stored[ReservedAttributes.MATERIAL_DESCRIPTION] = { B: serializeMaterialDescription(description) };
+  stored[ReservedAttributes.SIGNATURE] = { B: signature };
+
+  const size = itemSizeBytes(stored);
+  if (size > MAX_ITEM_SIZE_BYTES) {
+    throw new EncryptionError(
+      `the encrypted item is ${size} bytes, over DynamoDB's ${MAX_ITEM_SIZE_BYTES}-byte item limit`,
+      { tableName },
+    );
+  }
+  return stored;
+}
+
+/**
+ * Verifies and decrypts one item in `AttributeValue` form (the Python client's
+ * `decrypt_dynamodb_item`). The signature is checked before anything is decrypted; on any
+ * failure nothing is returned.
+ */
+export async function decryptDynamoDbItem(item: Readonly<DynamoDbItem>, config: CryptoConfig): Promise<DynamoDbItem> {
+  validateCryptoConfig(config);
+  const { attributeActions: actions } = config;
+  const tableName = config.encryptionContext.tableName;
+  assertItemShape(item, tableName);
+  if (actions.takeNoActions) return { ...item };
+
+  const signatureValue = item[ReservedAttributes.SIGNATURE];
+  const descriptionValue = item[ReservedAttributes.MATERIAL_DESCRIPTION];
+  if (signatureValue === undefined || descriptionValue === undefined) {
+    throw new SignatureVerificationError(
+      `the item has no ${signatureValue === undefined ? 'signature' : 'material description'}: it is not encrypted, or it was tampered with`,
+      { tableName, attributeName: signatureValue === undefined ? ReservedAttributes.SIGNATURE : ReservedAttributes.MATERIAL_DESCRIPTION },
+    );
+  }
+  if (signatureValue.B === undefined || descriptionValue.B === undefined) {
+    throw new SignatureVerificationError('the signature and the material description must be binary attributes', {
+      tableName,
+      attributeName: signatureValue.B === undefined ? ReservedAttributes.SIGNATURE : ReservedAttributes.MATERIAL_DESCRIPTION,
+    });
+  }
+  assertKeyAttributes(item, config);
+  const description = atAttribute(ReservedAttributes.MATERIAL_DESCRIPTION, tableName, () =>
+    Object.fromEntries(deserializeMaterialDescription(descriptionValue.B as Uint8Array)),
+  );
+
+  const signed: DynamoDbItem = { ...item };
+  delete signed[ReservedAttributes.SIGNATURE];
+  delete signed[ReservedAttributes.MATERIAL_DESCRIPTION];
+
+  const materials = await config.materialsProvider.decryptionMaterials(
+    contextWithItem(config.encryptionContext, signed, description),
+  );
+  verifySignature(signed, signatureValue.B, description, materials.verificationKey, config);
+
+  const decrypted: DynamoDbItem = { ...signed };
+  for (const name of Object.keys(signed)) {
+    if (actions.action(name) !== CryptoAction.ENCRYPT_AND_SIGN) continue;
+    decrypted[name] = decryptAttribute(name, signed[name], materials.decryptionKey, description, tableName);
+  }
+  return decrypted;
+}
+
+function decryptAttribute(
+  name: string,
+  value: AttributeValue,
+  decryptionKey: LocalKey | undefined,
+  description: Readonly<Record<string, string>>,
+  tableName: string | undefined,
+): AttributeValue {
+  const location = { tableName, attributeName: name };
+  if (decryptionKey === undefined) {
+    throw new DecryptionError('the materials have no decryption key, but the attribute is ENCRYPT_AND_SIGN', location);
+  }
+  if (description[MaterialDescriptionKeys.SYMMETRIC_ENCRYPTION_MODE] !== SYMMETRIC_ENCRYPTION_MODE_VALUE) {
+    throw new DecryptionError(
+      `the material description names no supported symmetric mode (expected "${SYMMETRIC_ENCRYPTION_MODE_VALUE}")`,
+      location,
+    );
+  }
+  if (value.B === undefined) {
+    throw new DecryptionError('an ENCRYPT_AND_SIGN attribute must be stored as binary ciphertext', location);
+  }
+  const ciphertext = value.B;
+  return atAttribute(name, tableName, () => {
+    const plaintext = decryptAttributeValue(decryptionKey.keyObject, ciphertext);
+    try {
+      return deserializeAttribute(plaintext);
+    } finally {
+      plaintext.fill(0);
+    }
+  });
+}
+
+/**
+ * Checks the signature, trying the other reference client's conventions where they can differ:
+ * Java's ordering of names, sets and map keys (FORMAT.md §2.3) only when the item holds a value
+ * where the orderings disagree, and both spellings of a missing table name (§5.1).
+ */
+function verifySignature(
+  signed: Readonly<DynamoDbItem>,
+  signature: Uint8Array,
+  description: Readonly<Record<string, string>>,
+  verificationKey: LocalKey,
+  config: CryptoConfig,
+): void {
+  const { attributeActions: actions } = config;
+  const tableName = config.encryptionContext.tableName;
+  const orderings: CanonicalOrdering[] = ['python'];
+  if (orderingsCanDiffer(signed, config)) orderings.push('java');
+  const tableBlocks = tableName === undefined ? [tableBlockText(undefined, 'null'), tableBlockText(undefined, 'None')] : [tableBlockText(tableName)];
+  // Java picks the public-key signature algorithm from the description; HMAC keys name their own.
+  const signatureAlgorithm =
+    verificationKey.keyType === 'SYMMETRIC' ? undefined : description[MaterialDescriptionKeys.SIGNING_ALGORITHM];
+
+  for (const tableBlock of tableBlocks) {
+    for (const ordering of orderings) {
+      const stringToSign = buildStringToSign(signed, tableBlock, actions, ordering, (name, error) => {
+        throw new SignatureVerificationError('a signed attribute cannot be put into canonical form', { tableName, attributeName: name }, { cause: error });
+      });
+      let valid: boolean;
+      try {
+        valid = verify(verificationKey, stringToSign, signature, signatureAlgorithm);
+      } catch (error) {
+        if (error instanceof DynamoDbEncryptionError && !(error instanceof SignatureVerificationError)) throw error;
+        valid = false;
+      }
+      if (valid) return;
+    }
+  }
+  throw new SignatureVerificationError('the item signature is not valid: the item was changed or the wrong key is used', {
+    tableName,
+  });
+}
+
+function orderingsCanDiffer(signed: Readonly<DynamoDbItem>, config: CryptoConfig): boolean {
+  const { attributeActions: actions } = config;
+  for (const name of Object.keys(signed)) {
+    const action = actions.action(name);
+    if (action === CryptoAction.DO_NOTHING) continue;
+    // Names differ in order only with characters at or above the surrogate range.
+    if (/[\uD800-\uFFFF]/.test(name)) return true;
+    // Encrypted values are binary ciphertext: their order is inside the ciphertext, not here.
+    if (action === CryptoAction.SIGN_ONLY && hasOrderingDivergence(signed[name])) return true;
+  }
+  return false;
+}
+
+function signatureAlgorithmOf(signingKey: LocalKey): string {
+  const algorithm = signingKey.algorithm;
+  if (/^Hmac/.test(algorithm) || /withRSA$/.test(algorithm)) return algorithm;
+  // A key registered as plain "RSA" signs with Java's default signature algorithm.
+  if (algorithm === 'RSA') return 'SHA256withRSA';
+  throw new SigningError(`a ${algorithm} key cannot sign items`);
+}
+
+function assertItemShape(item: unknown, tableName: string | undefined): asserts item is DynamoDbItem {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+    throw new InvalidArgumentError('an item must be an object of attribute values', { tableName });
+  }
+  for (const [name, value] of Object.entries(item)) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new InvalidArgumentError('the attribute value is not an AttributeValue object', { tableName, attributeName: name });
+    }
+  }
+}
+
+/** Key attributes must be present and of a key type, on write and on read. */
+function assertKeyAttributes(item: Readonly<DynamoDbItem>, config: CryptoConfig): void {
+  const { partitionKeyName, sortKeyName, tableName } = config.encryptionContext;
+  for (const [role, keyName] of [['partition', partitionKeyName], ['sort', sortKeyName]] as const) {
+    if (keyName === undefined) continue;
+    const value = item[keyName];
+    if (value === undefined) {
+      throw new InvalidArgumentError(`the item has no ${role} key attribute`, { tableName, attributeName: keyName });
+    }
+    const types = Object.keys(value).filter((type) => (value as unknown as Record<string, unknown>)[type] !== undefined);
+    if (types.length !== 1 || !(KEY_ATTRIBUTE_TYPES as readonly string[]).includes(types[0])) {
+      throw new InvalidArgumentError(
+        `the ${role} key attribute must be of type S, N or B, got ${types.join('/') || 'nothing'}`,
+        { tableName, attributeName: keyName },
+      );
+    }
+  }
+}
+
+/** Runs `work` for one attribute, so that any error it raises names that attribute and table. */
+function atAttribute<T>(attributeName: string, tableName: string | undefined, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    rethrowAtAttribute(error, attributeName, tableName);
+  }
+}
+
+function rethrowAtAttribute(error: unknown, attributeName: string, tableName: string | undefined): never {
+  if (error instanceof DynamoDbEncryptionError) {
+    if (error.attributeName !== undefined) throw error;
+    const ErrorClass = error.constructor as new (message: string, location: object, options: object) => DynamoDbEncryptionError;
+    throw new ErrorClass(baseMessage(error), { tableName, attributeName }, { cause: error });
+  }
+  throw new SerializationError('the attribute could not be processed', { tableName, attributeName }, { cause: error });
+}
+
+function baseMessage(error: DynamoDbEncryptionError): string {
+  // The location suffix is re-added by the constructor.
+  return error.tableName === undefined ? error.message : error.message.replace(/ \(table "[^"]*"\)$/, '');
+}

@@ -1,0 +1,31 @@
+import { marshall, unmarshall, type marshallOptions, type unmarshallOptions } from '@aws-sdk/util-dynamodb';
+import type { CryptoConfig } from './crypto-config';
+import { decryptDynamoDbItem, encryptDynamoDbItem } from './item-encryptor';
+
+/** A plain JavaScript item, as `@aws-sdk/util-dynamodb` marshalls it. */
+export type NativeItem = Record<string, unknown>;
+
+export interface NativeItemOptions {
+  /** Passed to `marshall` for the item going in. */
+  readonly marshallOptions?: marshallOptions;
+  /**
+   * Passed to `unmarshall` for the item coming out. Set `wrapNumbers: true` to keep numbers
+   * beyond `Number.MAX_SAFE_INTEGER` (DynamoDB keeps 38 digits; JavaScript numbers do not).
+   */
+  readonly unmarshallOptions?: unmarshallOptions;
+}
+
+/**
+ * Encrypts a plain JavaScript item (the Python client's `encrypt_python_item`). Encrypted
+ * attributes come back as `Uint8Array` ciphertext.
+ */
+export async function encryptItem(item: NativeItem, config: CryptoConfig, options: NativeItemOptions = {}): Promise<NativeItem> {
+  const encrypted = await encryptDynamoDbItem(marshall(item, options.marshallOptions), config);
+  return unmarshall(encrypted, options.unmarshallOptions);
+}
+
+/** Verifies and decrypts a plain JavaScript item (the Python client's `decrypt_python_item`). */
+export async function decryptItem(item: NativeItem, config: CryptoConfig, options: NativeItemOptions = {}): Promise<NativeItem> {
+  const decrypted = await decryptDynamoDbItem(marshall(item, options.marshallOptions), config);
+  return unmarshall(decrypted, options.unmarshallOptions);
+}

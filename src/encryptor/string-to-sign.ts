@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import type { AttributeValue, CanonicalOrdering, DynamoDbItem } from '../format/attribute-value';
+import { compareStrings, serializeAttribute } from '../format/attribute-serializer';
+import type { AttributeActions } from './attribute-actions';
+import { CryptoAction } from './crypto-action';
+
+/**
+ * The "string to sign" (FORMAT.md §5.1): SHA-256 of the table block, then for every signed
+ * attribute in name order the digests of its name, of its action marker and of its stored value.
+ */
+
+const DIGEST_LENGTH = 32;
+const ENCRYPTED_MARKER = sha256(Buffer.from('ENCRYPTED', 'utf8'));
+const PLAINTEXT_MARKER = sha256(Buffer.from('PLAINTEXT', 'utf8'));
+const BINARY_HEADER = Buffer.from([0x00, 0x62]);
+
+/**
+ * Attribute names and table names repeat on every item, so their digests are cached; the cache
+ * is bounded so that a stream of distinct names cannot grow it without limit.
+ */
+const NAME_DIGEST_CACHE_LIMIT = 10_000;
+const nameDigests = new Map<string, Buffer>();
+
+function sha256(data: Uint8Array): Buffer {
+  return createHash('sha256').update(data).digest();
+}
+
+function digestOfName(text: string): Buffer {
+  let digest = nameDigests.get(text);
+  if (digest === undefined) {
+    digest = sha256(Buffer.from(text, 'utf8'));
+    if (nameDigests.size >= NAME_DIGEST_CACHE_LIMIT) nameDigests.clear();
+    nameDigests.set(text, digest);
+  }
+  return digest;
+}
+
+/**
+ * The digest of a stored value's canonical bytes. Encrypted values are binary; hashing their
+ * header and bytes directly avoids copying the ciphertext into a serialization buffer.
+ */
+function digestOfValue(value: AttributeValue, ordering: CanonicalOrdering): Buffer {
+  if (value.B !== undefined && Object.keys(value).length === 1) {
+    const length = Buffer.allocUnsafe(4);
+    length.writeUInt32BE(value.B.byteLength, 0);
+    return createHash('sha256').update(BINARY_HEADER).update(length).update(value.B).digest();
+  }
+  return sha256(serializeAttribute(value, ordering));
+}
+
+/**
+ * The text of the table block. Without a table name, Java concatenates `null` into it and the
+ * Python client would write `None`; we write Java's form (a DBE vector needs it) and accept both.
+ */
+export function tableBlockText(tableName: string | undefined, missingTableName: 'null' | 'None' = 'null'): string {
+  return `TABLE>${tableName ?? missingTableName}<TABLE`;
+}
+
+/**
+ * Builds the string to sign over `item`, which must not hold the reserved attributes.
+ * `onAttributeError` lets the caller attach the attribute name to serialization errors.
+ */
+export function buildStringToSign(
+  item: Readonly<DynamoDbItem>,
+  tableBlock: string,
+  actions: AttributeActions,
+  ordering: CanonicalOrdering,
+  onAttributeError: (attributeName: string, error: unknown) => never = rethrow,
+): Buffer {
+  const signedNames: string[] = [];
+  for (const name of Object.keys(item)) {
+    if (actions.action(name) !== CryptoAction.DO_NOTHING) signedNames.push(name);
+  }
+  signedNames.sort((a, b) => compareStrings(a, b, ordering));
+
+  const output = Buffer.allocUnsafe(DIGEST_LENGTH * (1 + 3 * signedNames.length));
+  digestOfName(tableBlock).copy(output, 0);
+  let offset = DIGEST_LENGTH;
+  for (const name of signedNames) {
+    digestOfName(name).copy(output, offset);
+    const marker = actions.action(name) === CryptoAction.ENCRYPT_AND_SIGN ? ENCRYPTED_MARKER : PLAINTEXT_MARKER;
+    marker.copy(output, offset + DIGEST_LENGTH);
+    let valueDigest: Buffer;
+    try {
+      valueDigest = digestOfValue(item[name], ordering);
+    } catch (error) {
+      onAttributeError(name, error);
+    }
+    valueDigest.copy(output, offset + 2 * DIGEST_LENGTH);
+    offset += 3 * DIGEST_LENGTH;
+  }
+  return output;
+}
+
+function rethrow(_attributeName: string, error: unknown): never {
+  throw error;
+}

@@ -1,0 +1,65 @@
+/**
+ * The error hierarchy. Every error the library raises on purpose is a `DynamoDbEncryptionError`,
+ * so callers can tell "the item or configuration is wrong" from bugs and SDK failures.
+ *
+ * Messages name attributes, tables and algorithms. They never carry a plaintext attribute value
+ * or a byte of key material: messages end up in logs, and logs are not encrypted.
+ */
+
+/** Where an error happened, for messages: the table and, when known, the attribute. */
+export interface ErrorLocation {
+  readonly tableName?: string;
+  readonly attributeName?: string;
+}
+
+export class DynamoDbEncryptionError extends Error {
+  readonly tableName?: string;
+  readonly attributeName?: string;
+
+  constructor(message: string, location: ErrorLocation = {}, options?: { cause?: unknown }) {
+    super(withLocation(message, location), options);
+    this.name = new.target.name;
+    this.tableName = location.tableName;
+    this.attributeName = location.attributeName;
+  }
+}
+
+/** A caller passed something the library cannot work with (configuration or item shape). */
+export class InvalidArgumentError extends DynamoDbEncryptionError {}
+
+/** An attribute value cannot be put into canonical form (unknown type, bad number, ...). */
+export class SerializationError extends DynamoDbEncryptionError {}
+
+/** Canonical bytes are malformed (truncated, unknown tag, trailing data, ...). */
+export class DeserializationError extends DynamoDbEncryptionError {}
+
+/** `*amzn-ddb-map-desc*` is malformed or has an unsupported version. */
+export class InvalidMaterialDescriptionError extends DynamoDbEncryptionError {}
+
+/** An algorithm name (in a key, a description or a configuration) is unknown or unsupported. */
+export class InvalidAlgorithmError extends DynamoDbEncryptionError {}
+
+/** The signature is missing or does not match: the item was tampered with or the wrong key is used. */
+export class SignatureVerificationError extends DynamoDbEncryptionError {}
+
+/** Signing failed (e.g. the materials carry no signing key). */
+export class SigningError extends DynamoDbEncryptionError {}
+
+/** An encrypted attribute or a wrapped key could not be decrypted. */
+export class DecryptionError extends DynamoDbEncryptionError {}
+
+/** Encryption failed, or the encrypted item would break a DynamoDB limit. */
+export class EncryptionError extends DynamoDbEncryptionError {}
+
+/** A wrapped content key could not be unwrapped (wrong key, corrupted, unknown wrapping). */
+export class UnwrappingError extends DynamoDbEncryptionError {}
+
+/** The requested operation cannot be done safely on encrypted items. */
+export class UnsupportedOperationError extends DynamoDbEncryptionError {}
+
+function withLocation(message: string, location: ErrorLocation): string {
+  const parts: string[] = [];
+  if (location.attributeName !== undefined) parts.push(`attribute "${location.attributeName}"`);
+  if (location.tableName !== undefined) parts.push(`table "${location.tableName}"`);
+  return parts.length === 0 ? message : `${message} (${parts.join(', ')})`;
+}

@@ -1,0 +1,33 @@
+/**
+ * The TypeScript DynamoDB Encryption Client: client-side encryption and signing of DynamoDB
+ * items, byte-compatible with the Python and Java DynamoDB Encryption Client.
+ */
+export * from './errors';
+export type { AttributeValue, DynamoDbItem, CanonicalOrdering } from './format/attribute-value';
+export { serializeAttribute } from './format/attribute-serializer';
+export { deserializeAttribute } from './format/attribute-deserializer';
+export { serializeMaterialDescription, deserializeMaterialDescription } from './format/material-description';
+export { MaterialDescriptionKeys, ReservedAttributes } from './format/material-description-keys';
+export { normalizeNumber } from './format/number-normalizer';
+
+export { LocalKey } from './crypto/local-key';
+export type { LocalKeyOptions } from './crypto/local-key';
+
+export { CryptoAction } from './encryptor/crypto-action';
+export { AttributeActions, type AttributeActionsOptions } from './encryptor/attribute-actions';
+export type { EncryptionContext } from './encryptor/encryption-context';
+export type { CryptoConfig } from './encryptor/crypto-config';
+export { encryptDynamoDbItem, decryptDynamoDbItem } from './encryptor/item-encryptor';
+export { encryptItem, decryptItem, type NativeItem, type NativeItemOptions } from './encryptor/native-item-encryptor';
+
+export type { EncryptionMaterials, DecryptionMaterials } from './materials/cryptographic-materials';
+export {
+  RawEncryptionMaterials,
+  RawDecryptionMaterials,
+  type RawEncryptionMaterialsOptions,
+  type RawDecryptionMaterialsOptions,
+} from './materials/raw-materials';
+
+export type { CryptographicMaterialsProvider } from './providers/cryptographic-materials-provider';
+export { StaticMaterialsProvider, type StaticMaterialsProviderOptions } from './providers/static-provider';
+export { WrappedMaterialsProvider, type WrappedMaterialsProviderOptions } from './providers/wrapped-provider';
