@@ -4,8 +4,8 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    // ts-jest only transpiles here (isolatedModules); `tsc --noEmit` does the type checking.
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true }],
+    // tsconfig sets isolatedModules, so ts-jest only transpiles; `tsc --noEmit` does the type checking.
+    '^.+\\.ts$': 'ts-jest',
   },
   testTimeout: 60000,
 };

@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LocalKey, type KeyEncoding, type KeyType } from '../../src/crypto/local-key';
+import { ITEM_VECTORS_DIR } from '../support/shared-vectors';
 
-export const VECTORS_DIR = process.env.SHARED_VECTORS_DIR ?? path.resolve(__dirname, '../../../shared/vectors');
-export const ITEM_VECTORS_DIR = path.join(VECTORS_DIR, 'encrypted_item');
+export { ITEM_VECTORS_DIR, VECTORS_DIR } from '../support/shared-vectors';
 
 interface KeyEntry {
   material: string;
