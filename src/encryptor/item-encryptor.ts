@@ -192,27 +192,29 @@ function verifySignature(
 ): void {
   const { attributeActions: actions } = config;
   const tableName = config.encryptionContext.tableName;
-  const orderings: CanonicalOrdering[] = ['python'];
-  if (orderingsCanDiffer(signed, config)) orderings.push('java');
   const tableBlocks = tableName === undefined ? [tableBlockText(undefined, 'null'), tableBlockText(undefined, 'None')] : [tableBlockText(tableName)];
   // Java picks the public-key signature algorithm from the description; HMAC keys name their own.
   const signatureAlgorithm =
     verificationKey.keyType === 'SYMMETRIC' ? undefined : description[MaterialDescriptionKeys.SIGNING_ALGORITHM];
-
-  for (const tableBlock of tableBlocks) {
-    for (const ordering of orderings) {
-      const stringToSign = buildStringToSign(signed, tableBlock, actions, ordering, (name, error) => {
-        throw new SignatureVerificationError('a signed attribute cannot be put into canonical form', { tableName, attributeName: name }, { cause: error });
-      });
-      let valid: boolean;
-      try {
-        valid = verify(verificationKey, stringToSign, signature, signatureAlgorithm);
-      } catch (error) {
-        if (error instanceof DynamoDbEncryptionError && !(error instanceof SignatureVerificationError)) throw error;
-        valid = false;
-      }
-      if (valid) return;
+  const verifies = (tableBlock: string, ordering: CanonicalOrdering): boolean => {
+    const stringToSign = buildStringToSign(signed, tableBlock, actions, ordering, (name, error) => {
+      throw new SignatureVerificationError('a signed attribute cannot be put into canonical form', { tableName, attributeName: name }, { cause: error });
+    });
+    try {
+      return verify(verificationKey, stringToSign, signature, signatureAlgorithm);
+    } catch (error) {
+      if (error instanceof DynamoDbEncryptionError && !(error instanceof SignatureVerificationError)) throw error;
+      return false;
     }
+  };
+
+  // The Python attempt runs first and canonicalizes every signed value, so a malformed value is
+  // rejected there; only well-formed items reach the (rarely needed) Java-ordering check.
+  let javaOrderingCanDiffer: boolean | undefined;
+  for (const tableBlock of tableBlocks) {
+    if (verifies(tableBlock, 'python')) return;
+    javaOrderingCanDiffer ??= orderingsCanDiffer(signed, config);
+    if (javaOrderingCanDiffer && verifies(tableBlock, 'java')) return;
   }
   throw new SignatureVerificationError('the item signature is not valid: the item was changed or the wrong key is used', {
     tableName,

@@ -133,36 +133,52 @@ const mapKey: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty') },
 );
 
-const mapOf = <T>(values: fc.Arbitrary<T>, maxKeys: number): fc.Arbitrary<Record<string, T>> =>
-  fc.uniqueArray(fc.tuple(mapKey, values), { maxLength: maxKeys, selector: ([key]) => key }).map(fromEntries);
+export type AttributeType = 'S' | 'N' | 'B' | 'SS' | 'NS' | 'BS' | 'BOOL' | 'NULL' | 'L' | 'M';
+export const SCALAR_TYPES = ['S', 'N', 'B', 'SS', 'NS', 'BS', 'BOOL', 'NULL'] as const;
+export const ALL_TYPES: readonly AttributeType[] = [...SCALAR_TYPES, 'L', 'M'];
 
-export const scalarValue: fc.Arbitrary<AttributeValue> = fc.oneof(
-  text.map((value): AttributeValue => ({ S: value })),
-  numberText.map((value): AttributeValue => ({ N: value })),
-  bytes.map((value): AttributeValue => ({ B: value })),
-  stringSet.map((value): AttributeValue => ({ SS: value })),
-  numberSet.map((value): AttributeValue => ({ NS: value })),
-  binarySet.map((value): AttributeValue => ({ BS: value })),
-  fc.boolean().map((value): AttributeValue => ({ BOOL: value })),
-  fc.constant<AttributeValue>({ NULL: true }),
-);
+const scalarValues: Record<(typeof SCALAR_TYPES)[number], fc.Arbitrary<AttributeValue>> = {
+  S: text.map((value): AttributeValue => ({ S: value })),
+  N: numberText.map((value): AttributeValue => ({ N: value })),
+  B: bytes.map((value): AttributeValue => ({ B: value })),
+  SS: stringSet.map((value): AttributeValue => ({ SS: value })),
+  NS: numberSet.map((value): AttributeValue => ({ NS: value })),
+  BS: binarySet.map((value): AttributeValue => ({ BS: value })),
+  BOOL: fc.boolean().map((value): AttributeValue => ({ BOOL: value })),
+  NULL: fc.constant<AttributeValue>({ NULL: true }),
+};
+
+export const scalarValue: fc.Arbitrary<AttributeValue> = fc.oneof(...Object.values(scalarValues));
 
 export const { attributeValue } = fc.letrec<{ attributeValue: AttributeValue }>((tie) => ({
   attributeValue: fc.oneof(
-    { maxDepth: 3, depthIdentifier: 'attribute-value' },
-    scalarValue,
-    fc
-      .array(tie('attributeValue'), { maxLength: 4, depthIdentifier: 'attribute-value' })
-      .map((elements): AttributeValue => ({ L: elements })),
-    fc
-      .uniqueArray(fc.tuple(mapKey, tie('attributeValue')), {
-        maxLength: 4,
-        selector: ([key]) => key,
-        depthIdentifier: 'attribute-value',
-      })
-      .map((entries): AttributeValue => ({ M: fromEntries(entries) })),
+    { maxDepth: 3, depthSize: 'max', depthIdentifier: 'attribute-value' },
+    ...Object.values(scalarValues),
+    {
+      weight: 3,
+      arbitrary: fc
+        .array(tie('attributeValue'), { maxLength: 4, depthIdentifier: 'attribute-value' })
+        .map((elements): AttributeValue => ({ L: elements })),
+    },
+    {
+      weight: 3,
+      arbitrary: fc
+        .uniqueArray(fc.tuple(mapKey, tie('attributeValue')), {
+          maxLength: 4,
+          selector: ([key]) => key,
+          depthIdentifier: 'attribute-value',
+        })
+        .map((entries): AttributeValue => ({ M: fromEntries(entries) })),
+    },
   ),
 }));
+
+/** Values of one type (lists and maps hold arbitrary nested values). */
+export function valueOfType(type: AttributeType): fc.Arbitrary<AttributeValue> {
+  if (type === 'L') return attributeValue.filter((value) => value.L !== undefined);
+  if (type === 'M') return attributeValue.filter((value) => value.M !== undefined);
+  return scalarValues[type];
+}
 
 /** A primary-key value: S, N or B (non-empty S and B, as DynamoDB requires for keys). */
 export const keyValue: fc.Arbitrary<AttributeValue> = fc.oneof(
@@ -418,7 +434,7 @@ export function providerCases(): ProviderCase[] {
   cachedCases = [
     { name: 'static AES-256 + HmacSHA256', provider: staticProvider, weight: 1 },
     { name: 'wrapped AESWrap + HmacSHA256', provider: wrappedAes, weight: 1 },
-    { name: 'wrapped RSA-OAEP + SHA256withRSA', provider: wrappedRsa, weight: 0.3 },
+    { name: 'wrapped RSA-OAEP + SHA256withRSA', provider: wrappedRsa, weight: 0.4 },
   ];
   return cachedCases;
 }
