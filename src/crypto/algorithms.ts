@@ -8,7 +8,7 @@
  * between the two, so that every unknown name fails the same way: an InvalidAlgorithmError
  * that names the algorithm (algorithm names are not secret, so naming them is safe).
  */
-import { InvalidAlgorithmError } from '../errors';
+import { InvalidAlgorithmError, type ErrorLocation } from '../errors';
 
 /** The hash names this library hands to `node:crypto`. */
 export type HashName = 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
@@ -145,7 +145,7 @@ const OAEP_TRANSFORMATION = /^RSA\/ECB\/OAEPWith(.+)AndMGF1Padding$/;
  * (FORMAT.md §8.2). `RSA/ECB/OAEPPadding` is the JCE spelling of all-SHA-1 OAEP.
  * Bare `RSA` is JCE's `RSA/ECB/PKCS1Padding` (old Java items without `amzn-ddb-wrap-alg`).
  */
-export function parseWrappingTransformation(transformation: string): WrappingTransformation {
+export function parseWrappingTransformation(transformation: string, location: ErrorLocation = {}): WrappingTransformation {
   if (transformation === AES_WRAP_TRANSFORMATION) return { kind: 'AES_KEY_WRAP' };
   if (transformation === RSA_KEY_ALGORITHM || transformation === 'RSA/ECB/PKCS1Padding') {
     return { kind: 'RSA_PKCS1_V1_5' };
@@ -163,7 +163,8 @@ export function parseWrappingTransformation(transformation: string): WrappingTra
     // nor any vector supports it, and ECB wrapping is not something to add support for.
     throw new InvalidAlgorithmError(
       `Unsupported wrapping algorithm "${transformation}": AES/ECB key unwrapping (JCE "AES") is not supported; only "AESWrap" (RFC 3394) is`,
+      location,
     );
   }
-  throw new InvalidAlgorithmError(`Unsupported wrapping algorithm "${transformation}"`);
+  throw new InvalidAlgorithmError(`Unsupported wrapping algorithm "${transformation}"`, location);
 }

@@ -16,18 +16,24 @@ import { rsaOaepDecrypt, rsaOaepEncrypt } from './rsa-oaep';
 import { rsaPkcs1Decrypt } from './rsa-pkcs1';
 
 /** Wrap `contentKey` under `wrappingKey` with the JCE `transformation` (e.g. `AESWrap`). */
-export function wrapContentKey(wrappingKey: LocalKey, transformation: string, contentKey: Uint8Array): Buffer {
-  const parsed = parseWrappingTransformation(transformation);
+export function wrapContentKey(
+  wrappingKey: LocalKey,
+  transformation: string,
+  contentKey: Uint8Array,
+  location: ErrorLocation = {},
+): Buffer {
+  const parsed = parseWrappingTransformation(transformation, location);
   switch (parsed.kind) {
     case 'AES_KEY_WRAP':
-      requireAesKey(wrappingKey, transformation);
+      requireAesKey(wrappingKey, transformation, location);
       return wrapKey(wrappingKey.keyObject, contentKey);
     case 'RSA_OAEP':
-      requireRsaKey(wrappingKey, transformation, ['PUBLIC', 'PRIVATE']);
+      requireRsaKey(wrappingKey, transformation, ['PUBLIC', 'PRIVATE'], location);
       return rsaOaepEncrypt(wrappingKey.keyObject, contentKey, parsed);
     case 'RSA_PKCS1_V1_5':
       throw new InvalidAlgorithmError(
         `Refusing to wrap new keys with "${transformation}" (RSAES-PKCS1-v1_5); use "RSA/ECB/OAEPWithSHA-256AndMGF1Padding"`,
+        location,
       );
   }
 }
@@ -43,30 +49,31 @@ export function unwrapContentKey(
   location: ErrorLocation = {},
 ): Buffer {
   const name = transformation ?? unwrappingKey.algorithm;
-  const parsed = parseWrappingTransformation(name);
+  const parsed = parseWrappingTransformation(name, location);
   switch (parsed.kind) {
     case 'AES_KEY_WRAP':
-      requireAesKey(unwrappingKey, name);
+      requireAesKey(unwrappingKey, name, location);
       return unwrapKey(unwrappingKey.keyObject, wrapped, location);
     case 'RSA_OAEP':
-      requireRsaKey(unwrappingKey, name, ['PRIVATE']);
+      requireRsaKey(unwrappingKey, name, ['PRIVATE'], location);
       return rsaOaepDecrypt(unwrappingKey.keyObject, wrapped, parsed, location);
     case 'RSA_PKCS1_V1_5':
-      requireRsaKey(unwrappingKey, name, ['PRIVATE']);
+      requireRsaKey(unwrappingKey, name, ['PRIVATE'], location);
       return rsaPkcs1Decrypt(unwrappingKey.keyObject, wrapped, location);
   }
 }
 
-function requireAesKey(key: LocalKey, transformation: string): void {
+function requireAesKey(key: LocalKey, transformation: string, location: ErrorLocation): void {
   if (key.algorithm !== AES_KEY_ALGORITHM) {
-    throw new InvalidArgumentError(`"${transformation}" needs an AES key, got a ${key.algorithm} key`);
+    throw new InvalidArgumentError(`"${transformation}" needs an AES key, got a ${key.algorithm} key`, location);
   }
 }
 
-function requireRsaKey(key: LocalKey, transformation: string, allowedTypes: readonly string[]): void {
+function requireRsaKey(key: LocalKey, transformation: string, allowedTypes: readonly string[], location: ErrorLocation): void {
   if (key.keyObject.asymmetricKeyType !== 'rsa' || !allowedTypes.includes(key.keyType)) {
     throw new InvalidArgumentError(
       `"${transformation}" needs an RSA ${allowedTypes.join(' or ')} key, got a ${key.keyType} ${key.algorithm} key`,
+      location,
     );
   }
 }

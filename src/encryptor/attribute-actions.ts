@@ -29,7 +29,8 @@ export class AttributeActions {
   private readonly overrides: Map<string, CryptoAction>;
 
   constructor(options: AttributeActionsOptions = {}) {
-    const defaultAction = options.defaultAction ?? CryptoAction.ENCRYPT_AND_SIGN;
+    // Only an absent default means ENCRYPT_AND_SIGN; null and other values are mistakes.
+    const defaultAction = options.defaultAction === undefined ? CryptoAction.ENCRYPT_AND_SIGN : options.defaultAction;
     if (!isCryptoAction(defaultAction)) {
       throw new InvalidArgumentError(`defaultAction must be a CryptoAction, got ${String(defaultAction)}`);
     }
@@ -80,15 +81,17 @@ export class AttributeActions {
    * contradiction and is refused rather than silently changed.
    */
   setIndexKeys(...keyNames: string[]): this {
+    // Every name is checked before any is changed, so a refused call changes nothing.
     for (const name of keyNames) {
-      const explicit = this.overrides.get(name);
-      if (explicit === CryptoAction.ENCRYPT_AND_SIGN) {
+      if (this.overrides.get(name) === CryptoAction.ENCRYPT_AND_SIGN) {
         throw new InvalidArgumentError(
           'an index key attribute cannot be ENCRYPT_AND_SIGN: DynamoDB must read it; use SIGN_ONLY',
           { attributeName: name },
         );
       }
-      if (explicit === undefined && this.defaultActionValue === CryptoAction.ENCRYPT_AND_SIGN) {
+    }
+    for (const name of keyNames) {
+      if (!this.overrides.has(name) && this.defaultActionValue === CryptoAction.ENCRYPT_AND_SIGN) {
         this.overrides.set(name, CryptoAction.SIGN_ONLY);
       }
     }

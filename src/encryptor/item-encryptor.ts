@@ -172,6 +172,10 @@ function decryptAttribute(
     const plaintext = decryptAttributeValue(decryptionKey.keyObject, ciphertext);
     try {
       return deserializeAttribute(plaintext);
+    } catch (error) {
+      // The signature verified, so garbage here means a wrong key whose padding happened to
+      // check out (about 1 in 256): report it as the decryption failure it is.
+      throw new DecryptionError('the attribute did not decrypt to a valid value: wrong key or corrupted item', location, { cause: error });
     } finally {
       plaintext.fill(0);
     }

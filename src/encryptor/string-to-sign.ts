@@ -40,7 +40,8 @@ function digestOfName(text: string): Buffer {
  * header and bytes directly avoids copying the ciphertext into a serialization buffer.
  */
 function digestOfValue(value: AttributeValue, ordering: CanonicalOrdering): Buffer {
-  if (value.B !== undefined && Object.keys(value).length === 1) {
+  // Anything else (a string where bytes belong, a second type) goes through the strict serializer.
+  if (value.B instanceof Uint8Array && Object.keys(value).length === 1) {
     const length = Buffer.allocUnsafe(4);
     length.writeUInt32BE(value.B.byteLength, 0);
     return createHash('sha256').update(BINARY_HEADER).update(length).update(value.B).digest();

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { parseWrappingTransformation } from '../crypto/algorithms';
 import { unwrapContentKey, wrapContentKey } from '../crypto/key-wrapping';
 import { LocalKey } from '../crypto/local-key';
 import { InvalidAlgorithmError, InvalidArgumentError, InvalidMaterialDescriptionError, UnsupportedOperationError } from '../errors';
@@ -81,6 +82,8 @@ export class WrappedMaterialsProvider implements CryptographicMaterialsProvider 
       this.wrappingTransformation =
         this.configuredDescription[MaterialDescriptionKeys.KEY_WRAPPING_ALGORITHM] ??
         defaultWrappingTransformation(this.wrappingKey);
+      // A misconfigured transformation should fail here, not on the first item written.
+      parseWrappingTransformation(this.wrappingTransformation);
     }
   }
 
@@ -92,7 +95,7 @@ export class WrappedMaterialsProvider implements CryptographicMaterialsProvider 
     }
     const contentKeyBytes = randomBytes(this.contentKeyBytes);
     try {
-      const wrapped = wrapContentKey(this.wrappingKey, this.wrappingTransformation, contentKeyBytes);
+      const wrapped = wrapContentKey(this.wrappingKey, this.wrappingTransformation, contentKeyBytes, { tableName: context.tableName });
       return new RawEncryptionMaterials({
         signingKey: this.signingKey,
         encryptionKey: new LocalKey({ key: contentKeyBytes, algorithm: CONTENT_KEY_ALGORITHM, keyType: 'SYMMETRIC', encoding: 'RAW' }),
@@ -132,6 +135,7 @@ export class WrappedMaterialsProvider implements CryptographicMaterialsProvider 
       this.unwrappingKey,
       description[MaterialDescriptionKeys.KEY_WRAPPING_ALGORITHM],
       decodeWrappedKey(wrappedText, context.tableName),
+      { tableName: context.tableName },
     );
     try {
       if (spec.bits !== undefined && spec.bits !== contentKeyBytes.length * 8) {
