@@ -63,3 +63,17 @@ function withLocation(message: string, location: ErrorLocation): string {
   if (location.tableName !== undefined) parts.push(`table "${location.tableName}"`);
   return parts.length === 0 ? message : `${message} (${parts.join(', ')})`;
 }
+
+/** AWS KMS failed or could not be reached (after the SDK's own retries). */
+export class KmsError extends DynamoDbEncryptionError {
+  /** The KMS error name (`AccessDeniedException`, `TimeoutError`...), when KMS or the SDK gave one. */
+  readonly kmsErrorName?: string;
+
+  constructor(message: string, location: ErrorLocation = {}, options?: { cause?: unknown; kmsErrorName?: string }) {
+    super(message, location, options);
+    this.kmsErrorName = options?.kmsErrorName;
+  }
+}
+
+/** KMS kept throttling the requests after every retry: slow down or raise the KMS quota. */
+export class KmsThrottlingError extends KmsError {}

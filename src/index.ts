@@ -31,3 +31,4 @@ export {
 export type { CryptographicMaterialsProvider } from './providers/cryptographic-materials-provider';
 export { StaticMaterialsProvider, type StaticMaterialsProviderOptions } from './providers/static-provider';
 export { WrappedMaterialsProvider, type WrappedMaterialsProviderOptions } from './providers/wrapped-provider';
+export { AwsKmsMaterialsProvider, type AwsKmsMaterialsProviderOptions } from './providers/aws-kms-provider';

@@ -1,0 +1,251 @@
+import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { hkdfSha256 } from '../crypto/hkdf';
+import { LocalKey } from '../crypto/local-key';
+import { InvalidAlgorithmError, InvalidArgumentError, InvalidMaterialDescriptionError, UnwrappingError } from '../errors';
+import type { EncryptionContext } from '../encryptor/encryption-context';
+import { MaterialDescriptionKeys } from '../format/material-description-keys';
+import { DEFAULT_CONTENT_KEY_SPEC, parseKeySpec } from '../materials/content-key-spec';
+import type { DecryptionMaterials, EncryptionMaterials } from '../materials/cryptographic-materials';
+import { RawDecryptionMaterials, RawEncryptionMaterials } from '../materials/raw-materials';
+import { decodeWrappedKey, encodeWrappedKey } from '../materials/wrapped-key-description';
+import { ConcurrencyLimiter } from './concurrency-limiter';
+import type { CryptographicMaterialsProvider } from './cryptographic-materials-provider';
+import { kmsEncryptionContext } from './kms-encryption-context';
+import { kmsFailure } from './kms-errors';
+
+export interface AwsKmsMaterialsProviderOptions {
+  /** The KMS key that generates data keys: a key ARN (preferred), key id or alias. */
+  readonly keyId: string;
+  /**
+   * The client for KMS calls.
+   * @default a new KMSClient in the region of `keyId` when it is an ARN, else the SDK's default region
+   */
+  readonly kmsClient?: KMSClient;
+  /**
+   * Grant tokens sent with every KMS call.
+   * @default none
+   */
+  readonly grantTokens?: readonly string[];
+  /**
+   * Pairs recorded in every item's description. `amzn-ddb-env-alg` chooses the AES key size
+   * (`AES/128`, `AES/192`, `AES/256`) and `amzn-ddb-sig-alg` the HMAC (`HmacSHA256/256`...).
+   * @default {} (AES/256 and HmacSHA256/256)
+   */
+  readonly materialDescription?: Readonly<Record<string, string>>;
+  /**
+   * Strict mode: Decrypt names the KMS key it expects, and items whose data key another KMS key
+   * wrapped are refused instead of decrypted with whatever key their ciphertext names (a
+   * confused-deputy risk the reference clients have). Implied by `allowedKeyIds`.
+   * @default false
+   */
+  readonly strict?: boolean;
+  /**
+   * The KMS keys items may be wrapped under, tried in order (e.g. the new key, then the old one
+   * during a rotation). Setting it turns strict mode on.
+   * @default [keyId] in strict mode; any key otherwise
+   */
+  readonly allowedKeyIds?: readonly string[];
+  /**
+   * Most KMS calls this provider keeps in flight at once, however many items are decrypted in
+   * parallel (query pages, stream batches).
+   * @default 16
+   */
+  readonly maxConcurrentKmsCalls?: number;
+}
+
+const DEFAULT_SIGNING_KEY_SPEC = 'HmacSHA256/256';
+/** Always 32 bytes, whatever the AES size: the data key is HKDF input, not the AES key. */
+const DATA_KEY_BYTES = 32;
+const WRAPPING_ALGORITHM = 'kms';
+const KMS_CONTEXT_ATTRIBUTES_VALUE = '*keys*';
+const HMAC_ALGORITHMS: ReadonlySet<string> = new Set(['HmacSHA224', 'HmacSHA256', 'HmacSHA384', 'HmacSHA512']);
+
+/**
+ * The Direct KMS provider (the Python client's `AwsKmsCryptographicMaterialsProvider`): every item
+ * gets a KMS data key, from which HKDF-SHA256 derives its AES and HMAC keys; the KMS ciphertext
+ * is stored in the item's description and bound to table and primary key by the KMS context.
+ */
+export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
+  readonly keyId: string;
+  readonly kmsClient: KMSClient;
+  private readonly grantTokens?: string[];
+  private readonly configuredDescription: Readonly<Record<string, string>>;
+  private readonly contentKeySpec: string;
+  private readonly signingKeySpec: string;
+  private readonly allowedKeyIds?: readonly string[];
+  private readonly limiter: ConcurrencyLimiter;
+
+  constructor(options: AwsKmsMaterialsProviderOptions) {
+    if (typeof options?.keyId !== 'string' || options.keyId.trim() === '') {
+      throw new InvalidArgumentError('AwsKmsMaterialsProvider needs a keyId (a KMS key ARN, key id or alias)');
+    }
+    this.keyId = options.keyId;
+    this.kmsClient = options.kmsClient ?? new KMSClient({ region: regionOfKeyArn(options.keyId) });
+    this.grantTokens = options.grantTokens === undefined ? undefined : [...options.grantTokens];
+    this.configuredDescription = Object.freeze({ ...(options.materialDescription ?? {}) });
+    this.contentKeySpec = this.configuredDescription[MaterialDescriptionKeys.CONTENT_KEY_ALGORITHM] ?? DEFAULT_CONTENT_KEY_SPEC;
+    this.signingKeySpec = this.configuredDescription[MaterialDescriptionKeys.SIGNING_KEY_ALGORITHM] ?? DEFAULT_SIGNING_KEY_SPEC;
+    // Checked now so that a bad configuration fails here, not on the first item.
+    contentKeyLength(this.contentKeySpec);
+    signingKeyParameters(this.signingKeySpec);
+    if (options.allowedKeyIds !== undefined) {
+      if (options.allowedKeyIds.length === 0) throw new InvalidArgumentError('allowedKeyIds must name at least one KMS key');
+      this.allowedKeyIds = [...options.allowedKeyIds];
+    } else if (options.strict === true) {
+      this.allowedKeyIds = [options.keyId];
+    }
+    this.limiter = new ConcurrencyLimiter(options.maxConcurrentKmsCalls ?? 16);
+  }
+
+  /** True when Decrypt is limited to `allowedKeyIds`. */
+  get strict(): boolean {
+    return this.allowedKeyIds !== undefined;
+  }
+
+  async encryptionMaterials(context: EncryptionContext): Promise<EncryptionMaterials> {
+    const location = { tableName: context.tableName };
+    const kmsContext = kmsEncryptionContext(context, this.contentKeySpec, this.signingKeySpec);
+    const response = await this.limiter
+      .run(() =>
+        this.kmsClient.send(
+          new GenerateDataKeyCommand({
+            KeyId: this.keyId,
+            NumberOfBytes: DATA_KEY_BYTES,
+            EncryptionContext: kmsContext,
+            GrantTokens: this.grantTokens,
+          }),
+        ),
+      )
+      .catch(async (error: unknown) => {
+        throw await kmsFailure(error, 'GenerateDataKey', this.kmsClient, location);
+      });
+    if (response.Plaintext === undefined || response.CiphertextBlob === undefined) {
+      throw new UnwrappingError('KMS GenerateDataKey returned no data key', location);
+    }
+    const keys = this.derivedKeys(response.Plaintext, this.contentKeySpec, this.signingKeySpec);
+    return new RawEncryptionMaterials({
+      encryptionKey: keys.encryptionKey,
+      signingKey: keys.signingKey,
+      materialDescription: {
+        ...this.configuredDescription,
+        [MaterialDescriptionKeys.WRAPPED_KEY]: encodeWrappedKey(response.CiphertextBlob),
+        [MaterialDescriptionKeys.CONTENT_KEY_ALGORITHM]: this.contentKeySpec,
+        [MaterialDescriptionKeys.SIGNING_KEY_ALGORITHM]: this.signingKeySpec,
+        [MaterialDescriptionKeys.KEY_WRAPPING_ALGORITHM]: WRAPPING_ALGORITHM,
+        [MaterialDescriptionKeys.KMS_ENCRYPTION_CONTEXT_ATTRIBUTES]: KMS_CONTEXT_ATTRIBUTES_VALUE,
+      },
+    });
+  }
+
+  async decryptionMaterials(context: EncryptionContext): Promise<DecryptionMaterials> {
+    const location = { tableName: context.tableName };
+    const description = context.materialDescription ?? {};
+    const wrappedText = description[MaterialDescriptionKeys.WRAPPED_KEY];
+    if (wrappedText === undefined) {
+      throw new InvalidMaterialDescriptionError('the item was not written by a KMS provider: its description has no "amzn-ddb-env-key"', location);
+    }
+    const wrappingAlgorithm = description[MaterialDescriptionKeys.KEY_WRAPPING_ALGORITHM];
+    if (wrappingAlgorithm !== undefined && wrappingAlgorithm !== WRAPPING_ALGORITHM) {
+      throw new InvalidAlgorithmError(`the item's data key was wrapped with "${wrappingAlgorithm}", not by KMS`, location);
+    }
+    // Both algorithms come from the item: KMS checks them through the encryption context.
+    const contentKeySpec = description[MaterialDescriptionKeys.CONTENT_KEY_ALGORITHM] ?? DEFAULT_CONTENT_KEY_SPEC;
+    const signingKeySpec = description[MaterialDescriptionKeys.SIGNING_KEY_ALGORITHM] ?? DEFAULT_SIGNING_KEY_SPEC;
+    const request = {
+      CiphertextBlob: decodeWrappedKey(wrappedText, context.tableName),
+      EncryptionContext: kmsEncryptionContext(context, contentKeySpec, signingKeySpec),
+      GrantTokens: this.grantTokens,
+    };
+    const dataKey = await this.decryptDataKey(request, location);
+    const keys = this.derivedKeys(dataKey, contentKeySpec, signingKeySpec);
+    return new RawDecryptionMaterials({
+      decryptionKey: keys.encryptionKey,
+      verificationKey: keys.signingKey,
+      materialDescription: description,
+    });
+  }
+
+  private async decryptDataKey(
+    request: { CiphertextBlob: Uint8Array; EncryptionContext: Record<string, string>; GrantTokens?: string[] },
+    location: { tableName?: string },
+  ): Promise<Uint8Array> {
+    const candidates: ReadonlyArray<string | undefined> = this.allowedKeyIds ?? [undefined];
+    let lastFailure: unknown;
+    for (const keyId of candidates) {
+      try {
+        const response = await this.limiter.run(() => this.kmsClient.send(new DecryptCommand({ ...request, KeyId: keyId })));
+        if (response.Plaintext === undefined) throw new UnwrappingError('KMS Decrypt returned no data key', location);
+        if (keyId !== undefined && !sameKey(keyId, response.KeyId)) {
+          throw new UnwrappingError('KMS decrypted the data key with a key other than the one requested', location);
+        }
+        return response.Plaintext;
+      } catch (error) {
+        lastFailure = error;
+        // In strict mode a key mismatch means "try the next allowed key"; anything else is final.
+        if (keyId === undefined || !isKeyMismatch(error)) break;
+      }
+    }
+    if (this.allowedKeyIds !== undefined && isKeyMismatch(lastFailure)) {
+      const name = (lastFailure as { name?: string }).name;
+      throw new UnwrappingError(
+        `strict mode: KMS would not decrypt the item's data key with any of the ${this.allowedKeyIds.length} allowed key(s) (${name}): another key wrapped it, or access to the key was revoked`,
+        location,
+        { cause: lastFailure },
+      );
+    }
+    throw await kmsFailure(lastFailure, 'Decrypt', this.kmsClient, location);
+  }
+
+  private derivedKeys(dataKey: Uint8Array, contentKeySpec: string, signingKeySpec: string): { encryptionKey: LocalKey; signingKey: LocalKey } {
+    if (dataKey.byteLength !== DATA_KEY_BYTES) {
+      throw new UnwrappingError(`KMS returned a ${dataKey.byteLength}-byte data key, expected ${DATA_KEY_BYTES}`);
+    }
+    const signing = signingKeyParameters(signingKeySpec);
+    const encryptionBytes = hkdfSha256(dataKey, 'Encryption', contentKeyLength(contentKeySpec));
+    const signingBytes = hkdfSha256(dataKey, 'Signing', signing.lengthBytes);
+    try {
+      return {
+        encryptionKey: new LocalKey({ key: encryptionBytes, algorithm: 'AES', keyType: 'SYMMETRIC', encoding: 'RAW' }),
+        signingKey: new LocalKey({ key: signingBytes, algorithm: signing.algorithm, keyType: 'SYMMETRIC', encoding: 'RAW' }),
+      };
+    } finally {
+      encryptionBytes.fill(0);
+      signingBytes.fill(0);
+      if (dataKey instanceof Uint8Array) dataKey.fill(0);
+    }
+  }
+}
+
+/** The region field of a KMS key ARN (`arn:aws:kms:REGION:ACCOUNT:key/ID`), if it is one. */
+export function regionOfKeyArn(keyId: string): string | undefined {
+  const fields = keyId.split(':');
+  return fields[0] === 'arn' && fields.length >= 6 && fields[3] !== '' ? fields[3] : undefined;
+}
+
+function contentKeyLength(spec: string): number {
+  const { algorithm, bits = 256 } = parseKeySpec(spec, MaterialDescriptionKeys.CONTENT_KEY_ALGORITHM);
+  if (algorithm !== 'AES' || ![128, 192, 256].includes(bits)) {
+    throw new InvalidAlgorithmError(`unsupported content key "${spec}": use AES/128, AES/192 or AES/256`);
+  }
+  return bits / 8;
+}
+
+function signingKeyParameters(spec: string): { algorithm: string; lengthBytes: number } {
+  const { algorithm, bits = 256 } = parseKeySpec(spec, MaterialDescriptionKeys.SIGNING_KEY_ALGORITHM);
+  if (!HMAC_ALGORITHMS.has(algorithm) || bits % 8 !== 0 || bits < 128 || bits > 1024) {
+    throw new InvalidAlgorithmError(`unsupported signing key "${spec}": use HmacSHA224/256/384/512 with 128 to 1024 bits`);
+  }
+  return { algorithm, lengthBytes: bits / 8 };
+}
+
+function isKeyMismatch(error: unknown): boolean {
+  const name = (error as { name?: unknown } | undefined)?.name;
+  // Real KMS answers IncorrectKeyException; moto answers AccessDeniedException.
+  return name === 'IncorrectKeyException' || name === 'AccessDeniedException';
+}
+
+/** Whether the ARN KMS answered with is the key that was asked for (ids and ARNs compare; aliases cannot). */
+function sameKey(requested: string, answered: string | undefined): boolean {
+  if (answered === undefined || requested.startsWith('alias/') || requested.includes(':alias/')) return true;
+  return answered === requested || answered.endsWith(`:key/${requested}`);
+}

@@ -1,0 +1,75 @@
+import type { KMSClient } from '@aws-sdk/client-kms';
+import { DynamoDbEncryptionError, KmsError, KmsThrottlingError, UnwrappingError, type ErrorLocation } from '../errors';
+
+const THROTTLING = new Set(['ThrottlingException', 'LimitExceededException', 'TooManyRequestsException', 'RequestLimitExceeded']);
+/** KMS's answers when the ciphertext, its encryption context or the requested key do not match. */
+const WRONG_CIPHERTEXT = new Set(['InvalidCiphertextException', 'IncorrectKeyException']);
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ETIMEDOUT', 'TimeoutError']);
+
+/**
+ * Turns a KMS SDK failure (after the SDK's retries) into the library's typed errors, naming the
+ * endpoint when KMS could not be reached at all.
+ */
+export async function kmsFailure(
+  error: unknown,
+  operation: 'GenerateDataKey' | 'Decrypt',
+  client: KMSClient,
+  location: ErrorLocation,
+): Promise<DynamoDbEncryptionError> {
+  if (error instanceof DynamoDbEncryptionError) return error;
+  const name = errorName(error);
+  if (operation === 'Decrypt' && WRONG_CIPHERTEXT.has(name)) {
+    return new UnwrappingError(
+      `KMS refused to decrypt the data key (${name}): the item was moved to another key value or table, its description was changed, or another KMS key wrapped it`,
+      location,
+      { cause: error },
+    );
+  }
+  if (THROTTLING.has(name)) {
+    return new KmsThrottlingError(`KMS throttled ${operation} after every retry (${name}); lower the request rate or raise the KMS quota`, location, {
+      cause: error,
+      kmsErrorName: name,
+    });
+  }
+  if (UNREACHABLE.has(name)) {
+    return new KmsError(`cannot reach KMS at ${await describeEndpoint(client)} for ${operation} (${name})`, location, {
+      cause: error,
+      kmsErrorName: name,
+    });
+  }
+  return new KmsError(`KMS ${operation} failed (${name})`, location, { cause: error, kmsErrorName: name });
+}
+
+function errorName(error: unknown): string {
+  if (error === null || typeof error !== 'object') return 'UnknownError';
+  const record = error as { name?: unknown; code?: unknown; cause?: unknown };
+  // Network failures carry a Node error code (ECONNREFUSED...), possibly on a wrapped cause.
+  if (typeof record.code === 'string' && UNREACHABLE.has(record.code)) return record.code;
+  const causeCode = (record.cause as { code?: unknown } | undefined)?.code;
+  if (typeof causeCode === 'string' && UNREACHABLE.has(causeCode)) return causeCode;
+  // The SDK sometimes wraps a network error it cannot recognize, keeping only its message.
+  const message = (error as { message?: unknown }).message;
+  const wrappedCode = typeof message === 'string' ? /\b(E[A-Z_]+)\b/.exec(message)?.[1] : undefined;
+  if (wrappedCode !== undefined && UNREACHABLE.has(wrappedCode)) return wrappedCode;
+  return typeof record.name === 'string' ? record.name : 'UnknownError';
+}
+
+/** Where the client sends requests: its configured endpoint, or the region's public one. */
+export async function describeEndpoint(client: KMSClient): Promise<string> {
+  try {
+    const endpoint = await client.config.endpoint?.();
+    if (endpoint !== undefined) {
+      const port = endpoint.port === undefined ? '' : `:${endpoint.port}`;
+      return `${endpoint.protocol}//${endpoint.hostname}${port}${endpoint.path === '/' ? '' : endpoint.path}`;
+    }
+  } catch {
+    // Fall through to the region.
+  }
+  const fromEnvironment = process.env.AWS_ENDPOINT_URL_KMS ?? process.env.AWS_ENDPOINT_URL;
+  if (fromEnvironment !== undefined) return fromEnvironment;
+  try {
+    return `kms.${await client.config.region()}.amazonaws.com`;
+  } catch {
+    return 'the KMS endpoint (no region configured)';
+  }
+}
