@@ -4,8 +4,15 @@
  */
 import { emitterFor, type Emit } from './figures';
 
-const BENCHES: Record<string, () => Promise<{ run: (emit: Emit) => Promise<void> }>> = {
+interface Bench {
+  run(emit: Emit): Promise<void>;
+  /** True when the bench talks to DynamoDB Local and the local KMS. */
+  needsLocalAws?: boolean;
+}
+
+const BENCHES: Record<string, () => Promise<Bench>> = {
   core: () => import('./core'),
+  kms: () => import('./kms'),
 };
 
 async function main(): Promise<void> {
@@ -17,7 +24,19 @@ async function main(): Promise<void> {
     return;
   }
   const bench = await load();
-  await bench.run(emitterFor(name as string));
+  // Under scripts/with-local-aws the backends are there already; otherwise start them here.
+  let stop: (() => Promise<void>) | undefined;
+  if (bench.needsLocalAws === true && process.env.AWS_ENDPOINT_URL_DYNAMODB === undefined) {
+    const { startLocalAws } = require('../scripts/local-aws') as typeof import('../scripts/local-aws');
+    const backends = await startLocalAws();
+    Object.assign(process.env, backends.env);
+    stop = backends.stop;
+  }
+  try {
+    await bench.run(emitterFor(name as string));
+  } finally {
+    await stop?.();
+  }
 }
 
 main().catch((error: unknown) => {

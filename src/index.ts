@@ -32,3 +32,7 @@ export type { CryptographicMaterialsProvider } from './providers/cryptographic-m
 export { StaticMaterialsProvider, type StaticMaterialsProviderOptions } from './providers/static-provider';
 export { WrappedMaterialsProvider, type WrappedMaterialsProviderOptions } from './providers/wrapped-provider';
 export { AwsKmsMaterialsProvider, type AwsKmsMaterialsProviderOptions } from './providers/aws-kms-provider';
+export { MetaStore, type MetaStoreOptions, type CreateMetaStoreTableOptions } from './providers/meta-store';
+export { MostRecentProvider, GRACE_PERIOD_MS, type MostRecentProviderOptions } from './providers/most-recent-provider';
+export { NoKnownVersionError, VersionedMaterialsProvider, type ProviderStore } from './providers/provider-store';
+export { InvalidMetaStoreItemError } from './providers/meta-store-material';

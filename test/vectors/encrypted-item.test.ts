@@ -1,12 +1,14 @@
 import { verifyVectors, type VerifyReport } from '../../src/cli/vectors/verify-vectors';
+import { localAwsEndpoints } from '../support/local-aws';
 import { ITEM_VECTORS_DIR } from '../support/shared-vectors';
 
 describe('encrypted item vectors (shared/vectors/encrypted_item)', () => {
   let report: VerifyReport;
 
   beforeAll(async () => {
+    localAwsEndpoints(); // the MetaStore scenarios need DynamoDB Local
     report = await verifyVectors(ITEM_VECTORS_DIR);
-  });
+  }, 120_000);
 
   it('decrypts and verifies every offline item, none failing', () => {
     const problems = report.results.flatMap((result) => result.problems.map((problem) => `${result.scenario}: ${problem}`));
@@ -35,6 +37,19 @@ describe('encrypted item vectors (shared/vectors/encrypted_item)', () => {
     expect(skipped.map((result) => result.scenario)).toEqual(
       expect.arrayContaining(['python/aws-kms-direct-1.json', 'java/aws-kms-aes128-1.json', 'kms-non-bmp-hash-key']),
     );
+  });
+
+  it('reads the MetaStore scenarios through a MetaStore table in DynamoDB Local', () => {
+    const metaStoreResults = report.results.filter((result) => result.note?.includes('MetaStore'));
+    expect(metaStoreResults.map((result) => result.scenario)).toEqual([
+      'python/metastore-data-tables-2.json',
+      'java/metastore-data-tables-2.json',
+      'java/metastore-data-tables-1.json',
+    ]);
+    for (const result of metaStoreResults) {
+      expect(result.note).toContain('MetaStore in DynamoDB');
+      expect(result.passed).toBe(16);
+    }
   });
 
   it('counts the upstream orphan items as skipped, not passed', () => {

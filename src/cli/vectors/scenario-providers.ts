@@ -1,3 +1,4 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { LocalKey } from '../../crypto/local-key';
 import { InvalidArgumentError } from '../../errors';
 import type { EncryptionContext } from '../../encryptor/encryption-context';
@@ -16,6 +17,7 @@ import {
 } from '../../providers/meta-store-material';
 import { StaticMaterialsProvider } from '../../providers/static-provider';
 import { WrappedMaterialsProvider } from '../../providers/wrapped-provider';
+import { loadMetaStore } from './meta-store-loader';
 import type { MetaStoreScenario, ProviderKind, Scenario } from './scenarios';
 import { readCiphertextFile, type KeyRoleNames, type VectorKeys } from './vector-files';
 
@@ -151,13 +153,31 @@ export class MaterialVersionsProvider implements CryptographicMaterialsProvider 
   }
 }
 
+/** Where most_recent scenarios keep their MetaStore: a DynamoDB table, or memory. */
+export type MetaStoreBackend = { readonly kind: 'dynamodb'; readonly client: DynamoDBClient } | { readonly kind: 'offline' };
+
+export interface ScenarioProvider {
+  readonly provider: CryptographicMaterialsProvider;
+  /** Releases what the provider needed (a MetaStore table). */
+  readonly release: () => Promise<void>;
+}
+
 /** The provider that reads (and, where keys allow, writes) a scenario's items. */
-export async function scenarioProvider(scenario: Scenario, keys: VectorKeys): Promise<CryptographicMaterialsProvider> {
+export async function scenarioProvider(scenario: Scenario, keys: VectorKeys, metaStoreBackend: MetaStoreBackend = { kind: 'offline' }): Promise<ScenarioProvider> {
+  const nothingToRelease = async () => undefined;
   if (scenario.provider === 'most_recent') {
     if (scenario.metaStore === undefined || scenario.materialName === undefined) {
       throw new InvalidArgumentError(`most_recent scenario ${scenario.name} lacks "metastore" or "material_name"`);
     }
-    return new MaterialVersionsProvider(await readMaterialVersions(scenario.metaStore, scenario.materialName, keys));
+    if (metaStoreBackend.kind === 'dynamodb') {
+      const metaProvider = localProvider(scenario.metaStore.provider, scenario.metaStore.keys, keys);
+      const loaded = await loadMetaStore(metaStoreBackend.client, scenario.metaStore, scenario.materialName, metaProvider);
+      return { provider: loaded.provider, release: loaded.unload };
+    }
+    return {
+      provider: new MaterialVersionsProvider(await readMaterialVersions(scenario.metaStore, scenario.materialName, keys)),
+      release: nothingToRelease,
+    };
   }
-  return localProvider(scenario.provider, scenario.keys, keys, scenario.materialDescription);
+  return { provider: localProvider(scenario.provider, scenario.keys, keys, scenario.materialDescription), release: nothingToRelease };
 }
