@@ -168,6 +168,8 @@ async function startLocalAws(options = {}) {
       AWS_REGION: 'us-east-1',
       AWS_DEFAULT_REGION: 'us-east-1',
       AWS_EC2_METADATA_DISABLED: 'true',
+      // This machine runs Node 20 (TOOLCHAIN.md); the SDK's notice about Node 22 would repeat in every process.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       LOCAL_AWS_PIDS: services.map((service) => service.child.pid).join(','),
     };
     return { env, stop, pids: services.map((service) => service.child.pid) };

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { encryptDynamoDbItem } from '../../encryptor/item-encryptor';
@@ -5,10 +6,12 @@ import type { DynamoDbItem } from '../../format/attribute-value';
 import { itemToJson } from '../../format/dynamodb-json';
 import type { CryptographicMaterialsProvider } from '../../providers/cryptographic-materials-provider';
 import {
+  materialVersionItem,
   metaStoreAttributeActions,
   metaStoreEncryptionContext,
+  providerForMaterialVersion,
 } from '../../providers/meta-store-material';
-import { canEncrypt, localProvider, MaterialVersionsProvider, offlineSkipReason, readMaterialVersions } from './scenario-providers';
+import { canEncrypt, localProvider, offlineSkipReason } from './scenario-providers';
 import { expectedItem, loadScenarios, manifestActions, type Scenario } from './scenarios';
 import { attributeActionsFromJson, readCiphertextFile, relativeLink, VectorKeys } from './vector-files';
 
@@ -69,23 +72,18 @@ async function generateScenario(
   const json: Record<string, unknown> = { ...scenario.json };
   let provider: CryptographicMaterialsProvider;
   if (scenario.provider === 'most_recent' && scenario.metaStore !== undefined && scenario.materialName !== undefined) {
-    // The MetaStore is written again too: its version items, re-encrypted by this implementation.
-    const versions = await readMaterialVersions(scenario.metaStore, scenario.materialName, keys);
-    const metaProvider = localProvider(scenario.metaStore.provider, scenario.metaStore.keys, keys);
-    const metaItems: DynamoDbItem[] = [];
-    for (const item of versions.decryptedItems.values()) {
-      metaItems.push(
-        await encryptDynamoDbItem(item, {
-          materialsProvider: metaProvider,
-          encryptionContext: metaStoreEncryptionContext(scenario.metaStore.tableName),
-          attributeActions: metaStoreAttributeActions(),
-        }),
-      );
-    }
+    // A fresh MetaStore: version 0 with new keys, protected by the scenario's meta provider.
+    const version = 0;
+    const versionItem = materialVersionItem(scenario.materialName, version, randomBytes(32), randomBytes(32));
+    const metaItem = await encryptDynamoDbItem(versionItem, {
+      materialsProvider: localProvider(scenario.metaStore.provider, scenario.metaStore.keys, keys),
+      encryptionContext: metaStoreEncryptionContext(scenario.metaStore.tableName),
+      attributeActions: metaStoreAttributeActions(),
+    });
     const metaFile = outputCiphertextFile(input, output, scenario.metaStore.ciphertextFile);
-    writeItems(metaFile, { [scenario.metaStore.tableName]: metaItems });
+    writeItems(metaFile, { [scenario.metaStore.tableName]: [metaItem] });
     json.metastore = { ...(json.metastore as Record<string, unknown>), ciphertext: relativeLink(output, metaFile) };
-    provider = new MaterialVersionsProvider(versions);
+    provider = providerForMaterialVersion(scenario.materialName, version, versionItem, scenario.metaStore.tableName);
   } else {
     provider = localProvider(scenario.provider, scenario.keys, keys, scenario.materialDescription);
   }

@@ -15,6 +15,7 @@ import {
   providerForMaterialVersion,
   versionFromDescription,
 } from '../../providers/meta-store-material';
+import { AwsKmsMaterialsProvider } from '../../providers/aws-kms-provider';
 import { StaticMaterialsProvider } from '../../providers/static-provider';
 import { WrappedMaterialsProvider } from '../../providers/wrapped-provider';
 import { loadMetaStore } from './meta-store-loader';
@@ -26,9 +27,10 @@ export function offlineSkipReason(scenario: Scenario, keys: VectorKeys): string 
   const kinds: Array<[ProviderKind, KeyRoleNames]> = [[scenario.provider, scenario.keys]];
   if (scenario.metaStore !== undefined) kinds.push([scenario.metaStore.provider, scenario.metaStore.keys]);
   for (const [kind, roles] of kinds) {
-    if (kind === 'awskms' || Object.values(roles).some((name) => name !== undefined && keys.isKmsKey(name))) {
-      return 'needs AWS KMS (a real key)';
-    }
+    const kmsKeys = Object.values(roles).filter((name): name is string => name !== undefined && keys.isKmsKey(name));
+    if (kind !== 'awskms' && kmsKeys.length === 0) continue;
+    if (kmsKeys.length === 0 || kmsKeys.some((name) => !keys.isLocalKmsKey(name))) return 'needs AWS KMS (a real key)';
+    if (process.env.AWS_ENDPOINT_URL_KMS === undefined) return 'needs the local KMS: run under scripts/with-local-aws';
   }
   if (scenario.network) return 'needs the network';
   return undefined;
@@ -37,6 +39,7 @@ export function offlineSkipReason(scenario: Scenario, keys: VectorKeys): string 
 /** The key that encrypts: the named one, or the decryption key when it is symmetric. */
 function encryptingKey(roles: KeyRoleNames, keys: VectorKeys): LocalKey | undefined {
   if (roles.encrypt !== undefined) return keys.localKey(roles.encrypt);
+  if (roles.decrypt !== undefined && keys.isKmsKey(roles.decrypt)) return undefined;
   if (roles.decrypt === undefined) return undefined;
   const key = keys.localKey(roles.decrypt);
   return key.keyType === 'SYMMETRIC' ? key : undefined;
@@ -44,7 +47,7 @@ function encryptingKey(roles: KeyRoleNames, keys: VectorKeys): LocalKey | undefi
 
 function signingKey(roles: KeyRoleNames, keys: VectorKeys): LocalKey | undefined {
   if (roles.sign !== undefined) return keys.localKey(roles.sign);
-  if (roles.verify === undefined) return undefined;
+  if (roles.verify === undefined || keys.isKmsKey(roles.verify)) return undefined;
   const key = keys.localKey(roles.verify);
   return key.keyType === 'PUBLIC' ? undefined : key;
 }
@@ -54,17 +57,23 @@ function signingKey(roles: KeyRoleNames, keys: VectorKeys): LocalKey | undefined
  * scenario writes with MetaStore versions, so only the MetaStore's own keys matter.
  */
 export function canEncrypt(scenario: Scenario, keys: VectorKeys): boolean {
-  const roles = scenario.metaStore === undefined ? scenario.keys : scenario.metaStore.keys;
+  const [kind, roles] = scenario.metaStore === undefined ? [scenario.provider, scenario.keys] : [scenario.metaStore.provider, scenario.metaStore.keys];
+  // A KMS key does both, given access to it.
+  if (kind === 'awskms') return roles.decrypt !== undefined;
   return signingKey(roles, keys) !== undefined && encryptingKey(roles, keys) !== undefined;
 }
 
-/** A static or wrapped provider for one set of key roles (for reading, writing, or both). */
+/** A static, wrapped or (local) KMS provider for one set of key roles (for reading, writing, or both). */
 export function localProvider(
   kind: ProviderKind,
   roles: KeyRoleNames,
   keys: VectorKeys,
   materialDescription?: Readonly<Record<string, string>>,
 ): CryptographicMaterialsProvider {
+  if (kind === 'awskms') {
+    if (roles.decrypt === undefined) throw new InvalidArgumentError('an awskms scenario needs a "decrypt" key naming the KMS key');
+    return new AwsKmsMaterialsProvider({ keyId: keys.kmsKeyId(roles.decrypt), materialDescription });
+  }
   const decryptionKey = roles.decrypt === undefined ? undefined : keys.localKey(roles.decrypt);
   const verificationKey = roles.verify === undefined ? undefined : keys.localKey(roles.verify);
   const encryptionKey = encryptingKey(roles, keys);
@@ -88,7 +97,7 @@ export function localProvider(
       materialDescription,
     });
   }
-  throw new InvalidArgumentError(`provider "${kind}" has no offline implementation`);
+  throw new InvalidArgumentError(`unknown provider "${kind}"`);
 }
 
 /**

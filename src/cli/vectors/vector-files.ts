@@ -46,6 +46,8 @@ export interface KeyJson {
   readonly encoding?: 'RAW' | 'DER';
   readonly type?: 'symmetric' | 'public' | 'private';
   readonly keyId?: string;
+  /** True for a KMS key of the local KMS (moto under scripts/with-local-aws), not of AWS. */
+  readonly local?: boolean;
 }
 
 export type CiphertextFile = Readonly<Record<string, ReadonlyArray<DynamoDbItem>>>;
@@ -102,6 +104,16 @@ export class VectorKeys {
 
   isKmsKey(name: string): boolean {
     return this.entry(name).keyId !== undefined;
+  }
+
+  isLocalKmsKey(name: string): boolean {
+    return this.isKmsKey(name) && this.entry(name).local === true;
+  }
+
+  kmsKeyId(name: string): string {
+    const keyId = this.entry(name).keyId;
+    if (keyId === undefined) throw new InvalidArgumentError(`key "${name}" in keys.json is not a KMS key`);
+    return keyId;
   }
 
   localKey(name: string): LocalKey {
