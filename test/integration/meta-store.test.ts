@@ -9,19 +9,18 @@ import {
   PutItemCommand,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
-import { LocalKey } from '../../src/crypto/local-key';
 import { AttributeActions } from '../../src/encryptor/attribute-actions';
 import type { CryptoConfig } from '../../src/encryptor/crypto-config';
 import { decryptDynamoDbItem, encryptDynamoDbItem } from '../../src/encryptor/item-encryptor';
 import { DynamoDbEncryptionError, InvalidArgumentError, SignatureVerificationError } from '../../src/errors';
 import type { DynamoDbItem } from '../../src/format/attribute-value';
 import { MaterialDescriptionKeys, ReservedAttributes } from '../../src/format/material-description-keys';
-import { RawDecryptionMaterials, RawEncryptionMaterials } from '../../src/materials/raw-materials';
 import type { CryptographicMaterialsProvider } from '../../src/providers/cryptographic-materials-provider';
 import { MetaStore } from '../../src/providers/meta-store';
 import { NoKnownVersionError } from '../../src/providers/provider-store';
 import { StaticMaterialsProvider } from '../../src/providers/static-provider';
 import { descriptionOf } from '../support/item-encryptor-fixtures';
+import { freshStaticProvider } from '../support/fresh-static-provider';
 import { localDynamoDbClient, uniqueName } from '../support/local-aws';
 
 const MATERIAL = 'orders-key';
@@ -38,15 +37,8 @@ afterAll(async () => {
   otherClient.destroy();
 });
 
-/** A static meta provider over fresh keys: what protects the version items in these tests. */
-function staticMetaProvider(): StaticMaterialsProvider {
-  const encryptionKey = LocalKey.generateAes(256);
-  const signingKey = LocalKey.generateHmac('HmacSHA256', 32);
-  return new StaticMaterialsProvider({
-    encryptionMaterials: new RawEncryptionMaterials({ signingKey, encryptionKey }),
-    decryptionMaterials: new RawDecryptionMaterials({ verificationKey: signingKey, decryptionKey: encryptionKey }),
-  });
-}
+/** What protects the version items in these tests. */
+const staticMetaProvider = freshStaticProvider;
 
 async function newTable(options?: Parameters<typeof MetaStore.createTable>[2]): Promise<string> {
   const tableName = uniqueName('metastore');

@@ -3,19 +3,17 @@
  * keeps reading old versions, and reads the table only as often as its caches say.
  */
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LocalKey } from '../../src/crypto/local-key';
 import { AttributeActions } from '../../src/encryptor/attribute-actions';
 import type { CryptoConfig } from '../../src/encryptor/crypto-config';
 import { decryptDynamoDbItem, encryptDynamoDbItem } from '../../src/encryptor/item-encryptor';
 import { UnsupportedOperationError } from '../../src/errors';
 import type { DynamoDbItem } from '../../src/format/attribute-value';
 import { MaterialDescriptionKeys } from '../../src/format/material-description-keys';
-import { RawDecryptionMaterials, RawEncryptionMaterials } from '../../src/materials/raw-materials';
 import type { CryptographicMaterialsProvider } from '../../src/providers/cryptographic-materials-provider';
 import { MetaStore } from '../../src/providers/meta-store';
 import { GRACE_PERIOD_MS, MostRecentProvider } from '../../src/providers/most-recent-provider';
-import { StaticMaterialsProvider } from '../../src/providers/static-provider';
 import { descriptionOf } from '../support/item-encryptor-fixtures';
+import { freshStaticProvider } from '../support/fresh-static-provider';
 import { localDynamoDbClient, uniqueName } from '../support/local-aws';
 
 const MATERIAL = 'orders-key';
@@ -31,14 +29,8 @@ afterAll(async () => {
   for (const each of clients) each.destroy();
 });
 
-function staticMetaProvider(): StaticMaterialsProvider {
-  const encryptionKey = LocalKey.generateAes(256);
-  const signingKey = LocalKey.generateHmac('HmacSHA256', 32);
-  return new StaticMaterialsProvider({
-    encryptionMaterials: new RawEncryptionMaterials({ signingKey, encryptionKey }),
-    decryptionMaterials: new RawDecryptionMaterials({ verificationKey: signingKey, decryptionKey: encryptionKey }),
-  });
-}
+/** What protects the version items in these tests. */
+const staticMetaProvider = freshStaticProvider;
 
 /** A client whose commands are counted by name, through an SDK middleware. */
 function countingClient(): { client: DynamoDBClient; counts: Map<string, number> } {
