@@ -36,3 +36,5 @@ export { MetaStore, type MetaStoreOptions, type CreateMetaStoreTableOptions } fr
 export { MostRecentProvider, GRACE_PERIOD_MS, type MostRecentProviderOptions } from './providers/most-recent-provider';
 export { NoKnownVersionError, VersionedMaterialsProvider, type ProviderStore } from './providers/provider-store';
 export { InvalidMetaStoreItemError } from './providers/meta-store-material';
+export { TableInfo, type TableInfoOptions, type TableIndex, type SecondaryIndex } from './encrypted/table-info';
+export { EncryptedClient, type EncryptedClientOptions, type BatchWriteAllOptions } from './encrypted/encrypted-client';

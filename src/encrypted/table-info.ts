@@ -1,0 +1,89 @@
+import { DescribeTableCommand, type DynamoDBClient, type TableDescription } from '@aws-sdk/client-dynamodb';
+import { InvalidArgumentError } from '../errors';
+import type { EncryptionContext } from '../encryptor/encryption-context';
+
+/** The key attributes of an index. */
+export interface TableIndex {
+  readonly partition: string;
+  readonly sort?: string;
+}
+
+/** A global or local secondary index, with what it projects. */
+export interface SecondaryIndex extends TableIndex {
+  readonly name: string;
+  /** `ALL`, `KEYS_ONLY` or `INCLUDE`. */
+  readonly projectionType: string;
+  readonly nonKeyAttributes?: readonly string[];
+}
+
+export interface TableInfoOptions {
+  readonly name: string;
+  readonly primaryIndex: TableIndex;
+  /** @default [] */
+  readonly secondaryIndexes?: readonly SecondaryIndex[];
+}
+
+/**
+ * A table's name and indexes (the Python client's `TableInfo`). Learned from DescribeTable, or
+ * given explicitly so that no DescribeTable permission is needed.
+ */
+export class TableInfo {
+  readonly name: string;
+  readonly primaryIndex: TableIndex;
+  readonly secondaryIndexes: readonly SecondaryIndex[];
+
+  constructor(options: TableInfoOptions) {
+    if (typeof options?.name !== 'string' || options.name === '') throw new InvalidArgumentError('TableInfo needs a table name');
+    if (typeof options.primaryIndex?.partition !== 'string') {
+      throw new InvalidArgumentError('TableInfo needs the primary index partition key name', { tableName: options.name });
+    }
+    this.name = options.name;
+    this.primaryIndex = Object.freeze({ ...options.primaryIndex });
+    this.secondaryIndexes = Object.freeze((options.secondaryIndexes ?? []).map((index) => Object.freeze({ ...index })));
+    Object.freeze(this);
+  }
+
+  static async fromDescribeTable(client: DynamoDBClient, tableName: string): Promise<TableInfo> {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table === undefined) throw new InvalidArgumentError('DescribeTable returned no table description', { tableName });
+    return TableInfo.fromDescription(Table);
+  }
+
+  static fromDescription(table: TableDescription): TableInfo {
+    const name = table.TableName as string;
+    const keys = (schema: TableDescription['KeySchema']): TableIndex => ({
+      partition: schema?.find((element) => element.KeyType === 'HASH')?.AttributeName as string,
+      sort: schema?.find((element) => element.KeyType === 'RANGE')?.AttributeName,
+    });
+    const secondary = [...(table.GlobalSecondaryIndexes ?? []), ...(table.LocalSecondaryIndexes ?? [])].map(
+      (index): SecondaryIndex => ({
+        name: index.IndexName as string,
+        ...keys(index.KeySchema),
+        projectionType: index.Projection?.ProjectionType ?? 'ALL',
+        nonKeyAttributes: index.Projection?.NonKeyAttributes,
+      }),
+    );
+    return new TableInfo({ name, primaryIndex: keys(table.KeySchema), secondaryIndexes: secondary });
+  }
+
+  /**
+   * Every attribute that is a key of some index: these stay readable for DynamoDB and are
+   * signed, never encrypted. (The Python client protects only the primary index.)
+   */
+  get protectedIndexKeys(): string[] {
+    const names = new Set<string>();
+    for (const index of [this.primaryIndex, ...this.secondaryIndexes]) {
+      names.add(index.partition);
+      if (index.sort !== undefined) names.add(index.sort);
+    }
+    return [...names];
+  }
+
+  secondaryIndex(indexName: string): SecondaryIndex | undefined {
+    return this.secondaryIndexes.find((index) => index.name === indexName);
+  }
+
+  encryptionContext(): EncryptionContext {
+    return { tableName: this.name, partitionKeyName: this.primaryIndex.partition, sortKeyName: this.primaryIndex.sort };
+  }
+}
