@@ -77,3 +77,17 @@ export class KmsError extends DynamoDbEncryptionError {
 
 /** KMS kept throttling the requests after every retry: slow down or raise the KMS quota. */
 export class KmsThrottlingError extends KmsError {}
+
+/**
+ * A batch helper gave up with requests DynamoDB still reported unprocessed (it kept
+ * throttling). `unprocessed` holds them, as the caller passed them, so that nothing is lost.
+ */
+export class BatchRetriesExhaustedError extends DynamoDbEncryptionError {
+  constructor(
+    message: string,
+    location: ErrorLocation,
+    readonly unprocessed: unknown,
+  ) {
+    super(message, location);
+  }
+}

@@ -38,3 +38,21 @@ export { NoKnownVersionError, VersionedMaterialsProvider, type ProviderStore } f
 export { InvalidMetaStoreItemError } from './providers/meta-store-material';
 export { TableInfo, type TableInfoOptions, type TableIndex, type SecondaryIndex } from './encrypted/table-info';
 export { EncryptedClient, type EncryptedClientOptions, type BatchWriteAllOptions } from './encrypted/encrypted-client';
+export {
+  EncryptedDocumentClient,
+  type EncryptedDocumentClientOptions,
+  type EncryptedDocumentClientFromOptions,
+} from './encrypted/encrypted-document-client';
+export {
+  EncryptedTable,
+  type EncryptedTableOptions,
+  type SharedClientEncryptedTableOptions,
+  type TablePutItemOptions,
+  type TableGetItemOptions,
+  type TableDeleteItemOptions,
+  type TableUpdateItemOptions,
+  type TableQueryOptions,
+  type TableScanOptions,
+} from './encrypted/encrypted-table';
+export type { BatchGetAllOptions } from './encrypted/batch-get-all';
+export type { NativeAttributeMap } from './encrypted/document-translation';

@@ -33,10 +33,11 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { AttributeActions } from '../encryptor/attribute-actions';
-import { InvalidArgumentError } from '../errors';
+import { BatchRetriesExhaustedError, InvalidArgumentError } from '../errors';
 import type { DynamoDbItem } from '../format/attribute-value';
 import type { CryptographicMaterialsProvider } from '../providers/cryptographic-materials-provider';
 import { SingleFlight } from '../providers/single-flight';
+import { backoff } from './backoff';
 import { project, projectionOf, withoutProjection } from './projection';
 import { TableCrypto } from './table-crypto';
 import { TableInfo } from './table-info';
@@ -156,7 +157,7 @@ export class EncryptedClient {
     table.assertUpdatable(input.UpdateExpression, input.ExpressionAttributeNames, input.AttributeUpdates);
     table.assertComparable('ConditionExpression', input.ConditionExpression, input.ExpressionAttributeNames);
     table.assertComparableMap('Expected', input.Expected);
-    const output = await this.client.send(new UpdateItemCommand(input));
+    const output = await this.client.send(new UpdateItemCommand(table.existingItemsOnly(input)));
     // UPDATED_OLD / UPDATED_NEW return DO_NOTHING attributes only: nothing to verify or decrypt.
     return { ...output, Attributes: await decryptWhole(table, output.Attributes, input.ReturnValues) };
   }
@@ -257,8 +258,8 @@ export class EncryptedClient {
 
   /**
    * Writes any number of requests: in chunks of 25, encrypting each Put item once, retrying
-   * unprocessed requests with exponential backoff. Throws if some are still unprocessed after
-   * `maxAttempts`, naming how many.
+   * unprocessed requests with exponential backoff. After `maxAttempts` it throws
+   * `BatchRetriesExhaustedError` holding every request not written, so nothing is lost.
    */
   async batchWriteAll(requestItems: Record<string, WriteRequest[]>, options: BatchWriteAllOptions = {}): Promise<void> {
     const maxAttempts = options.maxAttempts ?? 10;
@@ -273,10 +274,16 @@ export class EncryptedClient {
         chunk = Object.fromEntries(Object.entries(output.UnprocessedItems ?? {}).filter(([, requests]) => requests.length > 0));
         if (Object.keys(chunk).length === 0) break;
         if (attempt >= maxAttempts) {
-          const left = Object.values(chunk).reduce((sum, requests) => sum + requests.length, 0);
-          throw new InvalidArgumentError(`${left} write request(s) were still unprocessed after ${maxAttempts} attempts; DynamoDB is throttling`);
+          // Everything not yet written: this chunk's leftovers and the chunks not yet sent.
+          const notWritten = group([...Object.entries(chunk).flatMap(([table, requests]) => requests.map((request): [string, WriteRequest] => [table, request])), ...pending.slice(offset + BATCH_WRITE_LIMIT)]);
+          const left = Object.values(notWritten).reduce((sum, requests) => sum + requests.length, 0);
+          throw new BatchRetriesExhaustedError(
+            `${left} write request(s) were not written: DynamoDB kept returning unprocessed items for ${maxAttempts} attempts`,
+            { tableName: Object.keys(chunk)[0] },
+            notWritten,
+          );
         }
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * baseDelayMs * 2 ** (attempt - 1)));
+        await backoff(attempt, baseDelayMs);
       }
     }
   }
@@ -294,7 +301,7 @@ export class EncryptedClient {
           const table = await this.tableCrypto(update.TableName);
           table.assertUpdatable(update.UpdateExpression, update.ExpressionAttributeNames, undefined);
           table.assertComparable('ConditionExpression', update.ConditionExpression, update.ExpressionAttributeNames);
-          return transactItem;
+          return { ...transactItem, Update: table.existingItemsOnly(update) };
         }
         const conditional = transactItem.Delete ?? transactItem.ConditionCheck;
         if (conditional !== undefined) {
@@ -326,7 +333,7 @@ export class EncryptedClient {
   private async encryptedWrite(table: TableCrypto, request: WriteRequest): Promise<WriteRequest> {
     const item = request.PutRequest?.Item;
     if (item === undefined) return request;
-    return { PutRequest: { Item: await this.unprocessed.encryptOnce(item, () => table.encrypt(item)) } };
+    return { PutRequest: { Item: await this.unprocessed.encryptOnce(table.tableName, item, () => table.encrypt(item)) } };
   }
 }
 

@@ -64,8 +64,13 @@ function pathReferences(tokens: Token[], names: Readonly<Record<string, string>>
       else break;
     }
     const before = tokens[start - 2];
+    // Only a whole attribute: a path inside an encrypted attribute does not exist in its ciphertext.
     const existenceOnly =
-      tokens[start - 1]?.text === '(' && before?.kind === 'name' && EXISTENCE_FUNCTIONS.has(before.text) && tokens[index]?.text === ')';
+      index === start + 1 &&
+      tokens[start - 1]?.text === '(' &&
+      before?.kind === 'name' &&
+      EXISTENCE_FUNCTIONS.has(before.text) &&
+      tokens[index]?.text === ')';
     references.push({ attribute, start, end: index, existenceOnly });
   }
   return references;

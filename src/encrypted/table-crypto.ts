@@ -93,6 +93,28 @@ export class TableCrypto {
     for (const attribute of read) this.assertNotEncrypted('UpdateExpression', attribute);
   }
 
+  /**
+   * An UpdateItem on a missing key would create an item with no signature, which no read could
+   * verify: the update is made conditional on the item existing.
+   */
+  existingItemsOnly<T extends { ConditionExpression?: string; ExpressionAttributeNames?: Record<string, string>; Expected?: Record<string, unknown> }>(
+    input: T,
+  ): T {
+    if (this.config.attributeActions.takeNoActions) return input;
+    const partitionKey = this.tableInfo.primaryIndex.partition;
+    if (input.Expected !== undefined) {
+      // The legacy parameter cannot be mixed with expressions: add the check in its own form.
+      return { ...input, Expected: { ...input.Expected, [partitionKey]: { ComparisonOperator: 'NOT_NULL' } } };
+    }
+    const placeholder = '#ddbecExistingItemKey';
+    const exists = `attribute_exists(${placeholder})`;
+    return {
+      ...input,
+      ConditionExpression: input.ConditionExpression === undefined ? exists : `(${input.ConditionExpression}) AND ${exists}`,
+      ExpressionAttributeNames: { ...input.ExpressionAttributeNames, [placeholder]: partitionKey },
+    };
+  }
+
   /** A query or scan of a secondary index must return whole items, or they cannot be verified. */
   assertIndexReadable(indexName: string | undefined): void {
     if (indexName === undefined || this.config.attributeActions.takeNoActions) return;

@@ -2,6 +2,10 @@ import { DescribeTableCommand, type DynamoDBClient, type TableDescription } from
 import { InvalidArgumentError } from '../errors';
 import type { EncryptionContext } from '../encryptor/encryption-context';
 
+function isName(value: unknown): value is string {
+  return typeof value === 'string' && value !== '';
+}
+
 /** The key attributes of an index. */
 export interface TableIndex {
   readonly partition: string;
@@ -34,8 +38,15 @@ export class TableInfo {
 
   constructor(options: TableInfoOptions) {
     if (typeof options?.name !== 'string' || options.name === '') throw new InvalidArgumentError('TableInfo needs a table name');
-    if (typeof options.primaryIndex?.partition !== 'string') {
-      throw new InvalidArgumentError('TableInfo needs the primary index partition key name', { tableName: options.name });
+    if (!isName(options.primaryIndex?.partition) || (options.primaryIndex.sort !== undefined && !isName(options.primaryIndex.sort))) {
+      throw new InvalidArgumentError('TableInfo needs the primary index partition key name (and sort key name, if any) as non-empty strings', { tableName: options.name });
+    }
+    for (const index of options.secondaryIndexes ?? []) {
+      if (!isName(index?.name) || !isName(index.partition) || (index.sort !== undefined && !isName(index.sort))) {
+        throw new InvalidArgumentError(`secondary index "${String(index?.name)}" needs a name and key names (non-empty strings)`, {
+          tableName: options.name,
+        });
+      }
     }
     this.name = options.name;
     this.primaryIndex = Object.freeze({ ...options.primaryIndex });

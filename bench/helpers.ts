@@ -1,0 +1,177 @@
+/**
+ * `npm run bench -- helpers`: what EncryptedClient costs over the plain DynamoDBClient against
+ * DynamoDB Local, measured in the same run: items/s of PutItem, GetItem and Query (a 100-item
+ * partition, items returned per second), with the same number of requests in flight for both
+ * (BENCH_CONCURRENCY, default 16), interleaved rounds (BENCH_ROUNDS, default 3, best of each),
+ * BENCH_SECONDS per measurement (default 2). Encryption uses a WrappedMaterialsProvider (AES key
+ * wrap + HmacSHA256) on the standard item of bench/core.ts; each put writes a new partition key.
+ *
+ * DynamoDB Local runs on the same machine, so the encrypted figures pay for both the crypto and
+ * the CPU it takes from DynamoDB Local; the ratios (encrypted / plain) are the figures to watch.
+ * To tell those apart, the same rounds also measure `put-plain-ciphertext` (the plain client
+ * writing an already encrypted item: the cost of the bigger item alone) and `encrypt-only` /
+ * `decrypt-only` (the item encryptor on one thread, no DynamoDB: the ceiling of the encrypted
+ * figures on this machine); `query-ratio-ceiling` is decrypt-only / query-plain.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DeleteTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { EncryptedClient } from '../src/encrypted/encrypted-client';
+import { TableInfo } from '../src/encrypted/table-info';
+import { LocalKey } from '../src/crypto/local-key';
+import { AttributeActions } from '../src/encryptor/attribute-actions';
+import { CryptoAction } from '../src/encryptor/crypto-action';
+import { decryptDynamoDbItem, encryptDynamoDbItem } from '../src/encryptor/item-encryptor';
+import type { DynamoDbItem } from '../src/format/attribute-value';
+import { WrappedMaterialsProvider } from '../src/providers/wrapped-provider';
+import { standardItem } from './core';
+import { operationsPerSecond, type Emit } from './figures';
+
+export const needsLocalAws = true;
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const GET_KEYS = 256;
+const QUERY_PARTITION_SIZE = 100;
+
+/** Items per second of `work` (which returns how many items it handled), `concurrency` calls in flight. */
+async function itemsPerSecond(work: () => Promise<number>, seconds: number, concurrency: number): Promise<number> {
+  const started = process.hrtime.bigint();
+  const deadline = started + BigInt(Math.round(seconds * 1e9));
+  let items = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (process.hrtime.bigint() < deadline) {
+        // Not `items += await work()`: that reads `items` before awaiting and loses the other workers' counts.
+        const handled = await work();
+        items += handled;
+      }
+    }),
+  );
+  return items / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+function keyed(pk: string, sk = 42): DynamoDbItem {
+  return { ...standardItem(), pk: { S: pk }, sk: { N: String(sk) } };
+}
+
+export async function run(emit: Emit): Promise<void> {
+  const dynamoDb = new DynamoDBClient({});
+  const tableName = `bench-helpers-${randomBytes(4).toString('hex')}`;
+  await dynamoDb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'N' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  try {
+    const wrappingKey = LocalKey.generateAes(256);
+    const encrypted = new EncryptedClient({
+      client: dynamoDb,
+      materialsProvider: new WrappedMaterialsProvider({ wrappingKey, unwrappingKey: wrappingKey, signingKey: LocalKey.generateHmac('HmacSHA256', 32) }),
+      attributeActions: new AttributeActions({ defaultAction: CryptoAction.ENCRYPT_AND_SIGN }),
+      tableInfos: [new TableInfo({ name: tableName, primaryIndex: { partition: 'pk', sort: 'sk' } })],
+      autoRefreshTableIndexes: false,
+    });
+
+    // Items to read: GET_KEYS single items and one QUERY_PARTITION_SIZE-item partition, each way.
+    const write = async (items: DynamoDbItem[], encrypt: boolean) => {
+      for (let offset = 0; offset < items.length; offset += 25) {
+        const RequestItems: Record<string, WriteRequest[]> = { [tableName]: items.slice(offset, offset + 25).map((Item) => ({ PutRequest: { Item } })) };
+        if (encrypt) await encrypted.batchWriteAll(RequestItems);
+        else await dynamoDb.send(new BatchWriteItemCommand({ RequestItems }));
+      }
+    };
+    await write(Array.from({ length: GET_KEYS }, (_, index) => keyed(`get-encrypted-${index}`)), true);
+    await write(Array.from({ length: GET_KEYS }, (_, index) => keyed(`get-plain-${index}`)), false);
+    await write(Array.from({ length: QUERY_PARTITION_SIZE }, (_, index) => keyed('query-encrypted', index)), true);
+    await write(Array.from({ length: QUERY_PARTITION_SIZE }, (_, index) => keyed('query-plain', index)), false);
+
+    const config = (await encrypted.tableCrypto(tableName)).config;
+    const ciphertext = await encryptDynamoDbItem(keyed('ciphertext'), config);
+    let putSerial = 0;
+    let getSerial = 0;
+    const key = (prefix: string) => ({ pk: { S: `${prefix}-${(getSerial += 1) % GET_KEYS}` }, sk: { N: '42' } });
+    const queryOf = (pk: string) => ({ TableName: tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: pk } } });
+    const returned = (count: number | undefined): number => {
+      if (count !== QUERY_PARTITION_SIZE) throw new Error(`a query returned ${count} items, expected ${QUERY_PARTITION_SIZE}`);
+      return count;
+    };
+
+    const work = {
+      'put-plain': async () => {
+        await dynamoDb.send(new PutItemCommand({ TableName: tableName, Item: keyed(`put-plain-${(putSerial += 1)}`) }));
+        return 1;
+      },
+      'put-plain-ciphertext': async () => {
+        await dynamoDb.send(new PutItemCommand({ TableName: tableName, Item: { ...ciphertext, pk: { S: `put-ciphertext-${(putSerial += 1)}` } } }));
+        return 1;
+      },
+      'put-encrypted': async () => {
+        await encrypted.putItem({ TableName: tableName, Item: keyed(`put-encrypted-${(putSerial += 1)}`) });
+        return 1;
+      },
+      'get-plain': async () => {
+        const { Item } = await dynamoDb.send(new GetItemCommand({ TableName: tableName, Key: key('get-plain') }));
+        return Item === undefined ? 0 : 1;
+      },
+      'get-encrypted': async () => {
+        const { Item } = await encrypted.getItem({ TableName: tableName, Key: key('get-encrypted') });
+        return Item === undefined ? 0 : 1;
+      },
+      'query-plain': async () => returned((await dynamoDb.send(new QueryCommand(queryOf('query-plain')))).Items?.length),
+      'query-encrypted': async () => returned((await encrypted.query(queryOf('query-encrypted'))).Items?.length),
+    } as const;
+    const metrics = Object.keys(work) as Array<keyof typeof work>;
+
+    const plainItem = keyed('crypto-only');
+    const crypto = {
+      'encrypt-only': () => encryptDynamoDbItem(plainItem, config),
+      'decrypt-only': () => decryptDynamoDbItem(ciphertext, config),
+    };
+
+    // Warm up connections and the JIT, then interleaved rounds, best of each: the machine is
+    // shared, and a quiet moment should count for every figure alike.
+    for (const metric of metrics) await itemsPerSecond(work[metric], Math.min(0.5, SECONDS), CONCURRENCY);
+    const best = new Map<string, number>();
+    const record = (metric: string, value: number) => best.set(metric, Math.max(best.get(metric) ?? 0, value));
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (const metric of round % 2 === 0 ? metrics : [...metrics].reverse()) {
+        record(metric, await itemsPerSecond(work[metric], SECONDS, CONCURRENCY));
+      }
+      for (const [metric, operation] of Object.entries(crypto)) record(metric, await operationsPerSecond(operation, SECONDS / 2));
+    }
+
+    emit('concurrency', CONCURRENCY, 'requests');
+    for (const metric of ['put-encrypted', 'put-plain', 'get-encrypted', 'get-plain', 'query-encrypted', 'query-plain'] as const) {
+      emit(metric, best.get(metric) as number, 'items/s');
+    }
+    for (const operation of ['put', 'get', 'query'] as const) {
+      emit(`${operation}-ratio`, (best.get(`${operation}-encrypted`) as number) / (best.get(`${operation}-plain`) as number), 'ratio');
+    }
+    emit('put-plain-ciphertext', best.get('put-plain-ciphertext') as number, 'items/s');
+    emit('encrypt-only', best.get('encrypt-only') as number, 'items/s');
+    emit('decrypt-only', best.get('decrypt-only') as number, 'items/s');
+    emit('query-ratio-ceiling', (best.get('decrypt-only') as number) / (best.get('query-plain') as number), 'ratio');
+  } finally {
+    await dynamoDb.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
+    dynamoDb.destroy();
+  }
+}

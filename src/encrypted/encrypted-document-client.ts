@@ -1,0 +1,314 @@
+import type { WriteRequest } from '@aws-sdk/client-dynamodb';
+import type {
+  BatchGetCommandInput,
+  BatchGetCommandOutput,
+  BatchWriteCommandInput,
+  BatchWriteCommandOutput,
+  BatchWriteWriteRequest,
+  DeleteCommandInput,
+  DeleteCommandOutput,
+  DynamoDBDocumentClient,
+  GetCommandInput,
+  GetCommandOutput,
+  PutCommandInput,
+  PutCommandOutput,
+  QueryCommandInput,
+  QueryCommandOutput,
+  ScanCommandInput,
+  ScanCommandOutput,
+  TransactGetCommandInput,
+  TransactGetCommandOutput,
+  TransactWriteCommandInput,
+  TransactWriteCommandOutput,
+  TranslateConfig,
+  UpdateCommandInput,
+  UpdateCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
+import { isDeepStrictEqual } from 'node:util';
+import { InvalidArgumentError } from '../errors';
+import type { DynamoDbItem } from '../format/attribute-value';
+import { DocumentTranslation, type NativeAttributeMap } from './document-translation';
+import { EncryptedClient, type BatchWriteAllOptions, type EncryptedClientOptions } from './encrypted-client';
+
+export interface EncryptedDocumentClientOptions extends Omit<EncryptedClientOptions, 'client'> {
+  /**
+   * Sends the requests; its `translateConfig` (marshall / unmarshall options) says how native
+   * values become `AttributeValue`s and back, as it would for the document client's own commands.
+   */
+  readonly documentClient: DynamoDBDocumentClient;
+}
+
+/** Wraps an `EncryptedClient` that already exists, sharing its tables, provider and caches. */
+export interface EncryptedDocumentClientFromOptions {
+  readonly encryptedClient: EncryptedClient;
+  /**
+   * How native values are marshalled and unmarshalled.
+   * @default lib-dynamodb's defaults (no options)
+   */
+  readonly translateConfig?: TranslateConfig;
+}
+
+/**
+ * The `@aws-sdk/lib-dynamodb` counterpart of `EncryptedClient` (the Python client's
+ * `EncryptedResource` / `EncryptedTable` item helpers): operations take and return the document
+ * client's inputs and outputs in native JavaScript values. It only converts: every item is
+ * marshalled to the `AttributeValue` form, which is what gets signed, and handed to an
+ * `EncryptedClient`, which encrypts, verifies, decrypts and refuses unsafe requests.
+ */
+export class EncryptedDocumentClient {
+  readonly encryptedClient: EncryptedClient;
+  private readonly documentClient?: DynamoDBDocumentClient;
+  private readonly fixedTranslateConfig?: TranslateConfig;
+  /**
+   * The `AttributeValue` form last sent for each native Put item, so that resending the same,
+   * unchanged item (an unprocessed one) hands `EncryptedClient` the very object it encrypted
+   * before, and its ciphertext is reused instead of calling the provider again.
+   */
+  private readonly sentPutItems = new WeakMap<object, DynamoDbItem>();
+
+  constructor(options: EncryptedDocumentClientOptions | EncryptedDocumentClientFromOptions) {
+    if (options !== undefined && 'encryptedClient' in options) {
+      if (!(options.encryptedClient instanceof EncryptedClient)) throw new InvalidArgumentError('encryptedClient must be an EncryptedClient');
+      this.encryptedClient = options.encryptedClient;
+      this.fixedTranslateConfig = options.translateConfig;
+      return;
+    }
+    if (options?.documentClient === undefined) throw new InvalidArgumentError('EncryptedDocumentClient needs a documentClient');
+    const { documentClient, ...clientOptions } = options;
+    // The document client shares its DynamoDBClient's configuration and middleware stack, and
+    // sends plain DynamoDB commands unchanged: it serves as that client.
+    this.encryptedClient = new EncryptedClient({ ...clientOptions, client: documentClient });
+    this.documentClient = documentClient;
+  }
+
+  /** Mirrors `DynamoDBDocumentClient.from`: native values over an existing `EncryptedClient`. */
+  static from(encryptedClient: EncryptedClient, translateConfig?: TranslateConfig): EncryptedDocumentClient {
+    return new EncryptedDocumentClient({ encryptedClient, translateConfig });
+  }
+
+  /** The marshall / unmarshall options in force, read per request as lib-dynamodb does. */
+  get translateConfig(): TranslateConfig | undefined {
+    return this.documentClient?.config.translateConfig ?? this.fixedTranslateConfig;
+  }
+
+  async put(input: PutCommandInput): Promise<PutCommandOutput> {
+    const translation = this.translation();
+    const { Item, Expected, ExpressionAttributeValues, ...rest } = input;
+    const output = await this.encryptedClient.putItem({
+      ...rest,
+      Item: translation.toAttributeMap(Item),
+      Expected: translation.toAttributeConditions(Expected),
+      ExpressionAttributeValues: translation.toAttributeMap(ExpressionAttributeValues),
+    });
+    return { ...output, Attributes: translation.toNativeMap(output.Attributes), ItemCollectionMetrics: translation.toNativeMetrics(output.ItemCollectionMetrics) };
+  }
+
+  async get(input: GetCommandInput): Promise<GetCommandOutput> {
+    const translation = this.translation();
+    const output = await this.encryptedClient.getItem({ ...input, Key: translation.toAttributeMap(input.Key) });
+    return { ...output, Item: translation.toNativeMap(output.Item) };
+  }
+
+  async delete(input: DeleteCommandInput): Promise<DeleteCommandOutput> {
+    const translation = this.translation();
+    const { Key, Expected, ExpressionAttributeValues, ...rest } = input;
+    const output = await this.encryptedClient.deleteItem({
+      ...rest,
+      Key: translation.toAttributeMap(Key),
+      Expected: translation.toAttributeConditions(Expected),
+      ExpressionAttributeValues: translation.toAttributeMap(ExpressionAttributeValues),
+    });
+    return { ...output, Attributes: translation.toNativeMap(output.Attributes), ItemCollectionMetrics: translation.toNativeMetrics(output.ItemCollectionMetrics) };
+  }
+
+  async update(input: UpdateCommandInput): Promise<UpdateCommandOutput> {
+    const translation = this.translation();
+    const { Key, AttributeUpdates, Expected, ExpressionAttributeValues, ...rest } = input;
+    const output = await this.encryptedClient.updateItem({
+      ...rest,
+      Key: translation.toAttributeMap(Key),
+      AttributeUpdates: translation.toAttributeConditions(AttributeUpdates),
+      Expected: translation.toAttributeConditions(Expected),
+      ExpressionAttributeValues: translation.toAttributeMap(ExpressionAttributeValues),
+    });
+    return { ...output, Attributes: translation.toNativeMap(output.Attributes), ItemCollectionMetrics: translation.toNativeMetrics(output.ItemCollectionMetrics) };
+  }
+
+  async query(input: QueryCommandInput): Promise<QueryCommandOutput> {
+    const translation = this.translation();
+    const { KeyConditions, QueryFilter, ExclusiveStartKey, ExpressionAttributeValues, ...rest } = input;
+    const output = await this.encryptedClient.query({
+      ...rest,
+      KeyConditions: translation.toAttributeConditions(KeyConditions),
+      QueryFilter: translation.toAttributeConditions(QueryFilter),
+      ExclusiveStartKey: translation.toAttributeMap(ExclusiveStartKey),
+      ExpressionAttributeValues: translation.toAttributeMap(ExpressionAttributeValues),
+    });
+    return { ...output, Items: translation.toNativeMaps(output.Items), LastEvaluatedKey: translation.toNativeMap(output.LastEvaluatedKey) };
+  }
+
+  async scan(input: ScanCommandInput): Promise<ScanCommandOutput> {
+    const translation = this.translation();
+    const { ScanFilter, ExclusiveStartKey, ExpressionAttributeValues, ...rest } = input;
+    const output = await this.encryptedClient.scan({
+      ...rest,
+      ScanFilter: translation.toAttributeConditions(ScanFilter),
+      ExclusiveStartKey: translation.toAttributeMap(ExclusiveStartKey),
+      ExpressionAttributeValues: translation.toAttributeMap(ExpressionAttributeValues),
+    });
+    return { ...output, Items: translation.toNativeMaps(output.Items), LastEvaluatedKey: translation.toNativeMap(output.LastEvaluatedKey) };
+  }
+
+  /** Every page of a query, following LastEvaluatedKey. */
+  async *paginateQuery(input: QueryCommandInput): AsyncGenerator<QueryCommandOutput> {
+    let ExclusiveStartKey = input.ExclusiveStartKey;
+    do {
+      const page = await this.query({ ...input, ExclusiveStartKey });
+      yield page;
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey !== undefined);
+  }
+
+  /** Every page of a scan (or of one parallel-scan segment), following LastEvaluatedKey. */
+  async *paginateScan(input: ScanCommandInput): AsyncGenerator<ScanCommandOutput> {
+    let ExclusiveStartKey = input.ExclusiveStartKey;
+    do {
+      const page = await this.scan({ ...input, ExclusiveStartKey });
+      yield page;
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey !== undefined);
+  }
+
+  /** BatchGetItem; `UnprocessedKeys` come back in the caller's form, ready to be sent again. */
+  async batchGet(input: BatchGetCommandInput): Promise<BatchGetCommandOutput> {
+    const translation = this.translation();
+    const requestItems = Object.fromEntries(
+      Object.entries(input.RequestItems ?? {}).map(([tableName, request]) => [
+        tableName,
+        { ...request, Keys: request.Keys?.map((key) => translation.toAttributeMap(key)) },
+      ]),
+    );
+    const output = await this.encryptedClient.batchGetItem({ ...input, RequestItems: requestItems });
+    const responses = Object.fromEntries(
+      Object.entries(output.Responses ?? {}).map(([tableName, items]) => [tableName, translation.toNativeMaps(items) ?? []]),
+    );
+    const unprocessedKeys =
+      output.UnprocessedKeys === undefined
+        ? undefined
+        : Object.fromEntries(
+            Object.entries(output.UnprocessedKeys).map(([tableName, request]) => [
+              tableName,
+              { ...request, Keys: request.Keys?.map((key) => translation.toNativeMap(key)) },
+            ]),
+          );
+    return { ...output, Responses: responses, UnprocessedKeys: unprocessedKeys };
+  }
+
+  /**
+   * BatchWriteItem. `UnprocessedItems` comes back as the caller's own request objects; sending
+   * them again, unchanged, reuses their ciphertext instead of encrypting them a second time.
+   */
+  async batchWrite(input: BatchWriteCommandInput): Promise<BatchWriteCommandOutput> {
+    const translation = this.translation();
+    const callerRequests = new Map<WriteRequest, BatchWriteWriteRequest>();
+    const requestItems = Object.fromEntries(
+      Object.entries(input.RequestItems ?? {}).map(([tableName, requests]) => [
+        tableName,
+        requests.map((request) => {
+          const converted = this.toWriteRequest(request, translation);
+          callerRequests.set(converted, request);
+          return converted;
+        }),
+      ]),
+    );
+    const output = await this.encryptedClient.batchWriteItem({ ...input, RequestItems: requestItems });
+    // EncryptedClient hands back the request objects it was given, so they map to the caller's.
+    const unprocessed = Object.fromEntries(
+      Object.entries(output.UnprocessedItems ?? {}).map(([tableName, requests]) => [
+        tableName,
+        requests.map((request) => callerRequests.get(request) ?? this.toNativeWriteRequest(request, translation)),
+      ]),
+    );
+    return { ...output, UnprocessedItems: unprocessed, ItemCollectionMetrics: translation.toNativeMetricsByTable(output.ItemCollectionMetrics) };
+  }
+
+  /**
+   * Writes any number of requests: in chunks of 25, encrypting each Put item once, retrying
+   * unprocessed requests with backoff (see `EncryptedClient.batchWriteAll`).
+   */
+  async batchWriteAll(requestItems: Readonly<Record<string, readonly BatchWriteWriteRequest[]>>, options?: BatchWriteAllOptions): Promise<void> {
+    const translation = this.translation();
+    const converted = Object.fromEntries(
+      Object.entries(requestItems).map(([tableName, requests]) => [tableName, requests.map((request) => this.toWriteRequest(request, translation))]),
+    );
+    await this.encryptedClient.batchWriteAll(converted, options);
+  }
+
+  async transactWrite(input: TransactWriteCommandInput): Promise<TransactWriteCommandOutput> {
+    const translation = this.translation();
+    const transactItems = input.TransactItems?.map(({ ConditionCheck, Put, Delete, Update, ...rest }) => ({
+      ...rest,
+      ConditionCheck: ConditionCheck && {
+        ...ConditionCheck,
+        Key: translation.toAttributeMap(ConditionCheck.Key),
+        ExpressionAttributeValues: translation.toAttributeMap(ConditionCheck.ExpressionAttributeValues),
+      },
+      Put: Put && {
+        ...Put,
+        Item: translation.toAttributeMap(Put.Item),
+        ExpressionAttributeValues: translation.toAttributeMap(Put.ExpressionAttributeValues),
+      },
+      Delete: Delete && {
+        ...Delete,
+        Key: translation.toAttributeMap(Delete.Key),
+        ExpressionAttributeValues: translation.toAttributeMap(Delete.ExpressionAttributeValues),
+      },
+      Update: Update && {
+        ...Update,
+        Key: translation.toAttributeMap(Update.Key),
+        ExpressionAttributeValues: translation.toAttributeMap(Update.ExpressionAttributeValues),
+      },
+    }));
+    const output = await this.encryptedClient.transactWriteItems({ ...input, TransactItems: transactItems });
+    return { ...output, ItemCollectionMetrics: translation.toNativeMetricsByTable(output.ItemCollectionMetrics) };
+  }
+
+  async transactGet(input: TransactGetCommandInput): Promise<TransactGetCommandOutput> {
+    const translation = this.translation();
+    const transactItems = input.TransactItems?.map(({ Get, ...rest }) => ({ ...rest, Get: Get && { ...Get, Key: translation.toAttributeMap(Get.Key) } }));
+    const output = await this.encryptedClient.transactGetItems({ ...input, TransactItems: transactItems });
+    return { ...output, Responses: output.Responses?.map((response) => ({ ...response, Item: translation.toNativeMap(response.Item) })) };
+  }
+
+  private translation(): DocumentTranslation {
+    return new DocumentTranslation(this.translateConfig);
+  }
+
+  private toWriteRequest(request: BatchWriteWriteRequest, translation: DocumentTranslation): WriteRequest {
+    const { PutRequest, DeleteRequest, ...rest } = request;
+    return {
+      ...rest,
+      PutRequest: PutRequest && { ...PutRequest, Item: this.putItemAttributes(PutRequest.Item, translation) },
+      DeleteRequest: DeleteRequest && { ...DeleteRequest, Key: translation.toAttributeMap(DeleteRequest.Key) },
+    };
+  }
+
+  private putItemAttributes(item: NativeAttributeMap | undefined, translation: DocumentTranslation): DynamoDbItem | undefined {
+    if (item === undefined) return undefined;
+    const attributes = translation.toAttributeMap(item);
+    const previous = this.sentPutItems.get(item);
+    // Compared, not trusted: the caller may have changed the item since, and must not get the old ciphertext.
+    if (previous !== undefined && isDeepStrictEqual(previous, attributes)) return previous;
+    this.sentPutItems.set(item, attributes);
+    return attributes;
+  }
+
+  private toNativeWriteRequest(request: WriteRequest, translation: DocumentTranslation): BatchWriteWriteRequest {
+    const { PutRequest, DeleteRequest, ...rest } = request;
+    return {
+      ...rest,
+      PutRequest: PutRequest && { ...PutRequest, Item: translation.toNativeMap(PutRequest.Item) },
+      DeleteRequest: DeleteRequest && { ...DeleteRequest, Key: translation.toNativeMap(DeleteRequest.Key) },
+    };
+  }
+}

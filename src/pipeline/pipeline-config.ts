@@ -1,0 +1,199 @@
+import { AttributeActions } from '../encryptor/attribute-actions';
+import { CryptoAction } from '../encryptor/crypto-action';
+import { DynamoDbEncryptionError } from '../errors';
+import { EnvironmentNames as Names } from './environment-names';
+
+/**
+ * The pipeline handlers' configuration, read once at cold start from the environment variables
+ * the CDK construct writes. Every problem is collected and reported together, so one deploy
+ * fixes them all.
+ */
+
+/** Missing or invalid settings; the message lists each with the variable to set. */
+export class ConfigurationError extends DynamoDbEncryptionError {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid pipeline configuration: ${problems.join('; ')}`);
+  }
+}
+
+export type MaterialsConfig =
+  | { readonly kind: 'direct-kms'; readonly kmsKeyId: string; readonly allowedKmsKeyIds?: readonly string[] }
+  | {
+      readonly kind: 'most-recent';
+      readonly kmsKeyId: string;
+      readonly allowedKmsKeyIds?: readonly string[];
+      readonly metaStoreTableName: string;
+      readonly materialName: string;
+      readonly versionTtlMs: number;
+    };
+
+export interface TableConfig {
+  readonly tableName: string;
+  /** Set together with the sort key name when the table is described in the environment. */
+  readonly partitionKeyName?: string;
+  readonly sortKeyName?: string;
+}
+
+export interface PipelineConfig {
+  readonly table: TableConfig;
+  readonly materials: MaterialsConfig;
+  readonly attributeActions: AttributeActions;
+}
+
+export interface IngestConfig extends PipelineConfig {
+  readonly createOnly: boolean;
+}
+
+export type PlaintextRecordPolicy = 'pass-through' | 'dead-letter';
+
+export interface StreamConfig extends PipelineConfig {
+  readonly targets: { readonly queueUrls: readonly string[]; readonly topicArns: readonly string[]; readonly eventBusNames: readonly string[] };
+  /** An SQS queue URL: records that fail verification (and, by policy, plaintext ones) go there. */
+  readonly deadLetterQueueUrl: string;
+  readonly plaintextRecords: PlaintextRecordPolicy;
+}
+
+export type ReEncryptConfig = PipelineConfig;
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+const ACTIONS: Readonly<Record<string, CryptoAction>> = {
+  ENCRYPT_AND_SIGN: CryptoAction.ENCRYPT_AND_SIGN,
+  SIGN_ONLY: CryptoAction.SIGN_ONLY,
+  DO_NOTHING: CryptoAction.DO_NOTHING,
+};
+const DEFAULT_VERSION_TTL_MS = 5 * 60_000;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly environment: Environment) {}
+
+  optional(name: string): string | undefined {
+    const value = this.environment[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  required(name: string, what: string): string {
+    const value = this.optional(name);
+    if (value === undefined) this.problems.push(`${name} is not set (${what})`);
+    return value ?? '';
+  }
+
+  list(name: string): string[] {
+    return (this.optional(name) ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback?: T): T {
+    const value = this.optional(name);
+    if (value === undefined) {
+      if (fallback !== undefined) return fallback;
+      this.problems.push(`${name} is not set (one of ${allowed.join(', ')})`);
+      return allowed[0];
+    }
+    if (!(allowed as readonly string[]).includes(value)) this.problems.push(`${name} must be one of ${allowed.join(', ')}, got "${value}"`);
+    return value as T;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.optional(name);
+    if (value === undefined) return fallback;
+    if (value !== 'true' && value !== 'false') this.problems.push(`${name} must be "true" or "false", got "${value}"`);
+    return value === 'true';
+  }
+
+  positiveInteger(name: string, fallback: number): number {
+    const value = this.optional(name);
+    if (value === undefined) return fallback;
+    const number = Number(value);
+    if (!Number.isSafeInteger(number) || number < 0) this.problems.push(`${name} must be a whole number of milliseconds, got "${value}"`);
+    return number;
+  }
+
+  finish<T>(config: T): T {
+    if (this.problems.length > 0) throw new ConfigurationError(this.problems);
+    return config;
+  }
+}
+
+function readCommon(reader: Reader): PipelineConfig {
+  const tableName = reader.required(Names.TABLE_NAME, 'the encrypted table');
+  const partitionKeyName = reader.optional(Names.PARTITION_KEY_NAME);
+  const sortKeyName = reader.optional(Names.SORT_KEY_NAME);
+  if (sortKeyName !== undefined && partitionKeyName === undefined) {
+    reader.problems.push(`${Names.SORT_KEY_NAME} is set but ${Names.PARTITION_KEY_NAME} is not`);
+  }
+  const kind = reader.oneOf(Names.MATERIALS, ['direct-kms', 'most-recent'] as const);
+  const kmsKeyId = reader.required(Names.KMS_KEY_ID, 'the KMS key ARN');
+  const allowed = reader.list(Names.ALLOWED_KMS_KEY_IDS);
+  const allowedKmsKeyIds = allowed.length === 0 ? undefined : allowed;
+  const materials: MaterialsConfig =
+    kind === 'direct-kms'
+      ? { kind, kmsKeyId, allowedKmsKeyIds }
+      : {
+          kind,
+          kmsKeyId,
+          allowedKmsKeyIds,
+          metaStoreTableName: reader.required(Names.META_STORE_TABLE_NAME, 'the MetaStore table of most-recent materials'),
+          materialName: reader.required(Names.MATERIAL_NAME, 'the material name of most-recent materials'),
+          versionTtlMs: reader.positiveInteger(Names.VERSION_TTL_MS, DEFAULT_VERSION_TTL_MS),
+        };
+  return {
+    table: { tableName, partitionKeyName, sortKeyName: partitionKeyName === undefined ? undefined : sortKeyName },
+    materials,
+    attributeActions: readAttributeActions(reader),
+  };
+}
+
+function readAttributeActions(reader: Reader): AttributeActions {
+  const text = reader.optional(Names.ATTRIBUTE_ACTIONS);
+  if (text === undefined) return new AttributeActions();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    reader.problems.push(`${Names.ATTRIBUTE_ACTIONS} is not JSON`);
+    return new AttributeActions();
+  }
+  const { default: defaultName = 'ENCRYPT_AND_SIGN', attributes = {} } = (json ?? {}) as { default?: string; attributes?: Record<string, string> };
+  const action = (name: string, where: string): CryptoAction => {
+    const value = ACTIONS[name];
+    if (value === undefined) reader.problems.push(`${Names.ATTRIBUTE_ACTIONS}: ${where} must be ENCRYPT_AND_SIGN, SIGN_ONLY or DO_NOTHING, got "${name}"`);
+    return value ?? CryptoAction.ENCRYPT_AND_SIGN;
+  };
+  try {
+    return new AttributeActions({
+      defaultAction: action(defaultName, 'default'),
+      attributeActions: Object.fromEntries(Object.entries(attributes).map(([name, value]) => [name, action(value, `attribute "${name}"`)])),
+    });
+  } catch (error) {
+    reader.problems.push(`${Names.ATTRIBUTE_ACTIONS}: ${(error as Error).message}`);
+    return new AttributeActions();
+  }
+}
+
+export function readIngestConfig(environment: Environment = process.env): IngestConfig {
+  const reader = new Reader(environment);
+  const common = readCommon(reader);
+  return reader.finish({ ...common, createOnly: reader.boolean(Names.CREATE_ONLY, false) });
+}
+
+export function readReEncryptConfig(environment: Environment = process.env): ReEncryptConfig {
+  const reader = new Reader(environment);
+  return reader.finish(readCommon(reader));
+}
+
+export function readStreamConfig(environment: Environment = process.env): StreamConfig {
+  const reader = new Reader(environment);
+  const common = readCommon(reader);
+  const targets = {
+    queueUrls: reader.list(Names.TARGET_QUEUE_URLS),
+    topicArns: reader.list(Names.TARGET_TOPIC_ARNS),
+    eventBusNames: reader.list(Names.TARGET_EVENT_BUS_NAMES),
+  };
+  if (targets.queueUrls.length + targets.topicArns.length + targets.eventBusNames.length === 0) {
+    reader.problems.push(`no target: set ${Names.TARGET_QUEUE_URLS}, ${Names.TARGET_TOPIC_ARNS} or ${Names.TARGET_EVENT_BUS_NAMES}`);
+  }
+  const plaintextRecords = reader.oneOf(Names.PLAINTEXT_RECORDS, ['pass-through', 'dead-letter'] as const, 'dead-letter');
+  const deadLetterQueueUrl = reader.required(Names.DEAD_LETTER_QUEUE_URL, 'records that fail verification must go somewhere');
+  return reader.finish({ ...common, targets, deadLetterQueueUrl, plaintextRecords });
+}

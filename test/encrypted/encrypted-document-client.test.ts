@@ -1,0 +1,336 @@
+/**
+ * EncryptedDocumentClient against DynamoDB Local: every operation takes and returns native
+ * values, stores ciphertext, interoperates with the item encryptor, and surfaces the
+ * EncryptedClient's refusals as typed errors.
+ */
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  GetItemCommand,
+  PutItemCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { LocalKey } from '../../src/crypto/local-key';
+import { EncryptedDocumentClient } from '../../src/encrypted/encrypted-document-client';
+import { AttributeActions } from '../../src/encryptor/attribute-actions';
+import { CryptoAction } from '../../src/encryptor/crypto-action';
+import type { CryptoConfig } from '../../src/encryptor/crypto-config';
+import { decryptDynamoDbItem, encryptDynamoDbItem } from '../../src/encryptor/item-encryptor';
+import { UnsupportedOperationError } from '../../src/errors';
+import { ReservedAttributes } from '../../src/format/material-description-keys';
+import { WrappedMaterialsProvider } from '../../src/providers/wrapped-provider';
+import { localDynamoDbClient, uniqueName } from '../support/local-aws';
+
+const client = localDynamoDbClient();
+const documentClient = DynamoDBDocumentClient.from(client);
+const wrappingKey = LocalKey.generateAes(256);
+const materialsProvider = new WrappedMaterialsProvider({ wrappingKey, unwrappingKey: wrappingKey, signingKey: LocalKey.generateHmac('HmacSHA256', 32) });
+const overrides = { leave_me: CryptoAction.DO_NOTHING, visits: CryptoAction.DO_NOTHING };
+const attributeActions = new AttributeActions({ defaultAction: CryptoAction.ENCRYPT_AND_SIGN, attributeActions: overrides });
+let tableName: string;
+let encrypted: EncryptedDocumentClient;
+
+/** Every plaintext value worth hiding contains this, so one search of the raw item finds any leak. */
+const SENTINEL = 'sentinel';
+
+/** Native values of every kind DynamoDB stores. `tag` and `kind` are GSI keys. */
+function sampleItem(pk: string, sk: number): Record<string, unknown> {
+  return {
+    pk,
+    sk,
+    tag: 'blue',
+    kind: 'widget',
+    secret: `secret-${SENTINEL}-${pk}-${sk}`,
+    amount: 12.5,
+    flag: true,
+    off: false,
+    nothing: null,
+    list: [1, `list-${SENTINEL}`, false, null, { inner: `nested-${SENTINEL}` }],
+    map: { a: 1, b: ['x', `map-${SENTINEL}`], c: { d: new Uint8Array([1, 2, 3]) } },
+    strings: new Set([`set-${SENTINEL}-1`, `set-${SENTINEL}-2`]),
+    numbers: new Set([1, 2.5, 3]),
+    blob: new Uint8Array([9, 8, 7]),
+    blobs: new Set([new Uint8Array([1]), new Uint8Array([2, 3])]),
+    leave_me: 'alone',
+    visits: 0,
+  };
+}
+
+/** The configuration the client derives for the table: every index key signed, not encrypted. */
+function tableConfig(): CryptoConfig {
+  const keys = { pk: CryptoAction.SIGN_ONLY, sk: CryptoAction.SIGN_ONLY, tag: CryptoAction.SIGN_ONLY, kind: CryptoAction.SIGN_ONLY };
+  return {
+    materialsProvider,
+    encryptionContext: { tableName, partitionKeyName: 'pk', sortKeyName: 'sk' },
+    attributeActions: new AttributeActions({ defaultAction: CryptoAction.ENCRYPT_AND_SIGN, attributeActions: { ...overrides, ...keys } }),
+  };
+}
+
+async function rawItem(pk: string, sk: number) {
+  const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: marshall({ pk, sk }), ConsistentRead: true }));
+  return Item;
+}
+
+beforeAll(async () => {
+  tableName = uniqueName('encrypted-document-client');
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'N' },
+        { AttributeName: 'tag', AttributeType: 'S' },
+        { AttributeName: 'kind', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        { IndexName: 'by_tag', KeySchema: [{ AttributeName: 'tag', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
+        { IndexName: 'by_kind', KeySchema: [{ AttributeName: 'kind', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } },
+      ],
+    }),
+  );
+  await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: tableName });
+  encrypted = new EncryptedDocumentClient({ documentClient, materialsProvider, attributeActions });
+});
+
+afterAll(async () => {
+  await client.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
+  client.destroy();
+});
+
+describe('EncryptedDocumentClient', () => {
+  it('put and get round-trip native values, and DynamoDB holds only ciphertext', async () => {
+    const item = sampleItem('round-trip', 1);
+    await encrypted.put({ TableName: tableName, Item: item });
+    const { Item } = await encrypted.get({ TableName: tableName, Key: { pk: 'round-trip', sk: 1 } });
+    expect(Item).toEqual(item);
+
+    const raw = await rawItem('round-trip', 1);
+    expect(JSON.stringify(raw)).not.toContain(SENTINEL);
+    for (const name of ['secret', 'amount', 'flag', 'nothing', 'list', 'map', 'strings', 'numbers', 'blob', 'blobs']) {
+      expect(Object.keys(raw?.[name] ?? {})).toEqual(['B']);
+    }
+    expect(raw?.pk).toEqual({ S: 'round-trip' });
+    expect(raw?.sk).toEqual({ N: '1' });
+    // GSI keys stay readable for DynamoDB (signed, not encrypted) although the default encrypts.
+    expect(raw?.tag).toEqual({ S: 'blue' });
+    expect(raw?.kind).toEqual({ S: 'widget' });
+    expect(raw?.leave_me).toEqual({ S: 'alone' });
+    expect(raw?.[ReservedAttributes.SIGNATURE]?.B).toBeDefined();
+    expect(raw?.[ReservedAttributes.MATERIAL_DESCRIPTION]?.B).toBeDefined();
+  });
+
+  it('writes items decryptDynamoDbItem opens, and reads items encryptDynamoDbItem wrote', async () => {
+    const written = sampleItem('interop', 1);
+    await encrypted.put({ TableName: tableName, Item: written });
+    await expect(decryptDynamoDbItem((await rawItem('interop', 1))!, tableConfig())).resolves.toEqual(marshall(written));
+
+    const foreign = sampleItem('interop', 2);
+    await client.send(new PutItemCommand({ TableName: tableName, Item: await encryptDynamoDbItem(marshall(foreign), tableConfig()) }));
+    expect((await encrypted.get({ TableName: tableName, Key: { pk: 'interop', sk: 2 } })).Item).toEqual(foreign);
+  });
+
+  it('returns decrypted old and new items from put, update and delete', async () => {
+    const item = sampleItem('returns', 1);
+    await encrypted.put({ TableName: tableName, Item: item });
+    const replaced = await encrypted.put({ TableName: tableName, Item: { ...item, amount: 7 }, ReturnValues: 'ALL_OLD' });
+    expect(replaced.Attributes).toEqual(item);
+
+    const updated = await encrypted.update({
+      TableName: tableName,
+      Key: { pk: 'returns', sk: 1 },
+      UpdateExpression: 'SET leave_me = :text ADD visits :one',
+      ConditionExpression: 'attribute_exists(secret)',
+      ExpressionAttributeValues: { ':text': 'changed', ':one': 1 },
+      ReturnValues: 'ALL_NEW',
+    });
+    expect(updated.Attributes).toEqual({ ...item, amount: 7, leave_me: 'changed', visits: 1 });
+    // The update touched DO_NOTHING attributes only: the item still verifies.
+    await expect(decryptDynamoDbItem((await rawItem('returns', 1))!, tableConfig())).resolves.toMatchObject({ visits: { N: '1' } });
+
+    const deleted = await encrypted.delete({ TableName: tableName, Key: { pk: 'returns', sk: 1 }, ReturnValues: 'ALL_OLD' });
+    expect(deleted.Attributes).toEqual({ ...item, amount: 7, leave_me: 'changed', visits: 1 });
+    await expect(encrypted.get({ TableName: tableName, Key: { pk: 'returns', sk: 1 } })).resolves.toMatchObject({ Item: undefined });
+  });
+
+  it('refuses to update signed attributes and to filter on encrypted ones, naming the attribute', async () => {
+    await encrypted.put({ TableName: tableName, Item: sampleItem('refused', 1) });
+    const update = encrypted.update({
+      TableName: tableName,
+      Key: { pk: 'refused', sk: 1 },
+      UpdateExpression: 'SET #s = :value',
+      ExpressionAttributeNames: { '#s': 'secret' },
+      ExpressionAttributeValues: { ':value': `new-${SENTINEL}` },
+    });
+    await expect(update).rejects.toThrow(UnsupportedOperationError);
+    await expect(update).rejects.toThrow(/attribute "secret"/);
+    await expect(update).rejects.not.toThrow(SENTINEL);
+    await expect(
+      encrypted.update({ TableName: tableName, Key: { pk: 'refused', sk: 1 }, UpdateExpression: 'SET tag = :t', ExpressionAttributeValues: { ':t': 'red' } }),
+    ).rejects.toThrow(UnsupportedOperationError);
+
+    const filter = encrypted.query({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: 'secret = :value',
+      ExpressionAttributeValues: { ':pk': 'refused', ':value': `x-${SENTINEL}` },
+    });
+    await expect(filter).rejects.toThrow(UnsupportedOperationError);
+    await expect(filter).rejects.not.toThrow(SENTINEL);
+    await expect(encrypted.scan({ TableName: tableName, ScanFilter: { amount: { ComparisonOperator: 'GT', AttributeValueList: [1] } } })).rejects.toThrow(
+      UnsupportedOperationError,
+    );
+    // The item is unchanged and still verifies.
+    expect((await encrypted.get({ TableName: tableName, Key: { pk: 'refused', sk: 1 } })).Item).toEqual(sampleItem('refused', 1));
+  });
+
+  it('queries, scans and paginates with native keys, filters on plaintext attributes and projections', async () => {
+    const items = Array.from({ length: 30 }, (_, index): Record<string, unknown> => ({ ...sampleItem('listing', index), leave_me: index % 2 === 0 ? 'even' : 'odd' }));
+    await encrypted.batchWriteAll({ [tableName]: items.map((Item) => ({ PutRequest: { Item } })) });
+
+    const pages = [];
+    for await (const page of encrypted.paginateQuery({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND sk >= :from',
+      ExpressionAttributeValues: { ':pk': 'listing', ':from': 0 },
+      Limit: 7,
+    })) {
+      pages.push(page);
+    }
+    expect(pages.length).toBeGreaterThan(4);
+    expect(pages[0].LastEvaluatedKey).toEqual({ pk: 'listing', sk: 6 });
+    expect(pages.flatMap((page) => page.Items)).toEqual(items);
+
+    const odd = await encrypted.query({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: 'leave_me = :odd',
+      ProjectionExpression: '#s, map, sk',
+      ExpressionAttributeNames: { '#s': 'secret' },
+      ExpressionAttributeValues: { ':pk': 'listing', ':odd': 'odd' },
+    });
+    expect(odd.Items).toHaveLength(15);
+    expect(odd.Items?.[0]).toEqual({ sk: 1, secret: items[1].secret, map: items[1].map });
+
+    const scanned = [];
+    for await (const page of encrypted.paginateScan({ TableName: tableName, Limit: 10, FilterExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'listing' } })) {
+      scanned.push(...(page.Items ?? []));
+    }
+    expect(scanned).toHaveLength(30);
+    expect(new Set(scanned.map((item) => item.secret))).toEqual(new Set(items.map((item) => item.secret)));
+  });
+
+  it('queries a GSI that projects ALL, and refuses one that projects keys only', async () => {
+    const item = { ...sampleItem('gsi', 1), tag: 'gsi-tag', kind: 'gsi-kind' };
+    await encrypted.put({ TableName: tableName, Item: item });
+    const byTag = await encrypted.query({ TableName: tableName, IndexName: 'by_tag', KeyConditionExpression: 'tag = :tag', ExpressionAttributeValues: { ':tag': 'gsi-tag' } });
+    expect(byTag.Items).toEqual([item]);
+    await expect((await rawItem('gsi', 1))?.tag).toEqual({ S: 'gsi-tag' });
+
+    const byKind = encrypted.query({ TableName: tableName, IndexName: 'by_kind', KeyConditionExpression: 'kind = :kind', ExpressionAttributeValues: { ':kind': 'gsi-kind' } });
+    await expect(byKind).rejects.toThrow(UnsupportedOperationError);
+    await expect(byKind).rejects.toThrow(/project ALL/);
+  });
+
+  it('batchWrite and batchGet round-trip native items, keys and projections', async () => {
+    const items = [sampleItem('batch', 1), sampleItem('batch', 2), sampleItem('batch', 3)];
+    await encrypted.put({ TableName: tableName, Item: sampleItem('batch', 4) });
+    const written = await encrypted.batchWrite({
+      RequestItems: { [tableName]: [...items.map((Item) => ({ PutRequest: { Item } })), { DeleteRequest: { Key: { pk: 'batch', sk: 4 } } }] },
+    });
+    expect(written.UnprocessedItems).toEqual({});
+
+    const read = await encrypted.batchGet({
+      RequestItems: { [tableName]: { Keys: [1, 2, 3, 4].map((sk) => ({ pk: 'batch', sk })), ConsistentRead: true } },
+    });
+    expect(read.UnprocessedKeys).toEqual({});
+    expect(read.Responses?.[tableName]?.sort((a, b) => a.sk - b.sk)).toEqual(items);
+
+    const projected = await encrypted.batchGet({
+      RequestItems: { [tableName]: { Keys: [{ pk: 'batch', sk: 2 }], ProjectionExpression: 'blobs, numbers' } },
+    });
+    expect(projected.Responses?.[tableName]).toEqual([{ blobs: items[1].blobs, numbers: items[1].numbers }]);
+  });
+
+  it('batchWrite reuses the ciphertext of an item sent again unchanged, and encrypts a changed one afresh', async () => {
+    const encryptions = jest.spyOn(materialsProvider, 'encryptionMaterials');
+    try {
+      const item = sampleItem('resend', 1);
+      const send = () => encrypted.batchWrite({ RequestItems: { [tableName]: [{ PutRequest: { Item: item } }] } });
+      await send();
+      await send();
+      expect(encryptions).toHaveBeenCalledTimes(1);
+      // The same object, changed (a loop reusing one object): the change must be written.
+      item.sk = 2;
+      item.secret = 'changed';
+      await send();
+      expect(encryptions).toHaveBeenCalledTimes(2);
+      expect((await encrypted.get({ TableName: tableName, Key: { pk: 'resend', sk: 2 } })).Item).toEqual(item);
+    } finally {
+      encryptions.mockRestore();
+    }
+  });
+
+  it('transactWrite encrypts its Put items and transactGet decrypts and projects', async () => {
+    await encrypted.put({ TableName: tableName, Item: sampleItem('transact', 1) });
+    await encrypted.put({ TableName: tableName, Item: sampleItem('transact', 2) });
+    const fresh = sampleItem('transact', 3);
+    await encrypted.transactWrite({
+      TransactItems: [
+        { Put: { TableName: tableName, Item: fresh, ConditionExpression: 'attribute_not_exists(pk)' } },
+        { Update: { TableName: tableName, Key: { pk: 'transact', sk: 1 }, UpdateExpression: 'SET visits = :n', ExpressionAttributeValues: { ':n': 5 } } },
+        { Delete: { TableName: tableName, Key: { pk: 'transact', sk: 2 } } },
+      ],
+    });
+    const stored = await rawItem('transact', 3);
+    expect(stored?.secret?.B).toBeDefined();
+    expect(JSON.stringify(stored)).not.toContain(SENTINEL);
+
+    const { Responses } = await encrypted.transactGet({
+      TransactItems: [
+        { Get: { TableName: tableName, Key: { pk: 'transact', sk: 1 } } },
+        { Get: { TableName: tableName, Key: { pk: 'transact', sk: 2 } } },
+        { Get: { TableName: tableName, Key: { pk: 'transact', sk: 3 }, ProjectionExpression: 'secret, nothing' } },
+      ],
+    });
+    expect(Responses?.map((response) => response.Item)).toEqual([
+      { ...sampleItem('transact', 1), visits: 5 },
+      undefined,
+      { secret: fresh.secret, nothing: null },
+    ]);
+
+    const signedUpdate = encrypted.transactWrite({
+      TransactItems: [{ Update: { TableName: tableName, Key: { pk: 'transact', sk: 1 }, UpdateExpression: 'SET amount = :n', ExpressionAttributeValues: { ':n': 1 } } }],
+    });
+    await expect(signedUpdate).rejects.toThrow(UnsupportedOperationError);
+  });
+
+  it('marshals with the document client translateConfig', async () => {
+    const translated = DynamoDBDocumentClient.from(localDynamoDbClient(), {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+      unmarshallOptions: { wrapNumbers: true },
+    });
+    try {
+      const withOptions = new EncryptedDocumentClient({ documentClient: translated, materialsProvider, attributeActions });
+      class Point {
+        constructor(
+          readonly x: number,
+          readonly y: number,
+        ) {}
+      }
+      await withOptions.put({ TableName: tableName, Item: { pk: 'translate', sk: 1, point: new Point(1, 2), gone: undefined, map: { gone: undefined, big: 12345678901234567890n } } });
+      const { Item } = await withOptions.get({ TableName: tableName, Key: { pk: 'translate', sk: 1 } });
+      expect(Object.keys(Item ?? {}).sort()).toEqual(['map', 'pk', 'point', 'sk']);
+      expect(String(Item?.map.big)).toBe('12345678901234567890');
+      expect(String(Item?.point.x)).toBe('1');
+    } finally {
+      translated.destroy();
+    }
+  });
+});
