@@ -1,0 +1,75 @@
+import { CryptoAction } from '../../src/encryptor/crypto-action';
+import { EnvironmentNames as Names } from '../../src/pipeline/environment-names';
+import { ConfigurationError, readIngestConfig, readReEncryptConfig, readStreamConfig } from '../../src/pipeline/pipeline-config';
+
+const base = {
+  [Names.TABLE_NAME]: 'orders',
+  [Names.MATERIALS]: 'direct-kms',
+  [Names.KMS_KEY_ID]: 'arn:aws:kms:us-east-1:111122223333:key/k',
+};
+
+describe('pipeline configuration from the environment', () => {
+  it('reads a Direct KMS ingest configuration with its defaults', () => {
+    const config = readIngestConfig(base);
+    expect(config.table).toEqual({ tableName: 'orders', partitionKeyName: undefined, sortKeyName: undefined });
+    expect(config.materials).toEqual({ kind: 'direct-kms', kmsKeyId: base[Names.KMS_KEY_ID], allowedKmsKeyIds: undefined });
+    expect(config.createOnly).toBe(false);
+    expect(config.attributeActions.defaultAction).toBe(CryptoAction.ENCRYPT_AND_SIGN);
+  });
+
+  it('reads most-recent materials, key names, strict key list and attribute actions', () => {
+    const config = readReEncryptConfig({
+      ...base,
+      [Names.MATERIALS]: 'most-recent',
+      [Names.META_STORE_TABLE_NAME]: 'orders-metastore',
+      [Names.MATERIAL_NAME]: 'orders',
+      [Names.VERSION_TTL_MS]: '60000',
+      [Names.ALLOWED_KMS_KEY_IDS]: 'arn:new, arn:old',
+      [Names.PARTITION_KEY_NAME]: 'pk',
+      [Names.SORT_KEY_NAME]: 'sk',
+      [Names.ATTRIBUTE_ACTIONS]: JSON.stringify({ default: 'SIGN_ONLY', attributes: { card: 'ENCRYPT_AND_SIGN', note: 'DO_NOTHING' } }),
+    });
+    expect(config.materials).toMatchObject({ kind: 'most-recent', metaStoreTableName: 'orders-metastore', materialName: 'orders', versionTtlMs: 60000 });
+    expect(config.materials.allowedKmsKeyIds).toEqual(['arn:new', 'arn:old']);
+    expect(config.table).toEqual({ tableName: 'orders', partitionKeyName: 'pk', sortKeyName: 'sk' });
+    expect(config.attributeActions.action('card')).toBe(CryptoAction.ENCRYPT_AND_SIGN);
+    expect(config.attributeActions.action('note')).toBe(CryptoAction.DO_NOTHING);
+    expect(config.attributeActions.action('other')).toBe(CryptoAction.SIGN_ONLY);
+  });
+
+  it('reads stream targets and the plaintext-record policy', () => {
+    const config = readStreamConfig({
+      ...base,
+      [Names.TARGET_QUEUE_URLS]: 'http://127.0.0.1:1/q1,http://127.0.0.1:1/q2.fifo',
+      [Names.TARGET_TOPIC_ARNS]: 'arn:aws:sns:us-east-1:1:t',
+      [Names.DEAD_LETTER_QUEUE_URL]: 'http://127.0.0.1:1/dlq',
+      [Names.PLAINTEXT_RECORDS]: 'pass-through',
+    });
+    expect(config.targets).toEqual({ queueUrls: ['http://127.0.0.1:1/q1', 'http://127.0.0.1:1/q2.fifo'], topicArns: ['arn:aws:sns:us-east-1:1:t'], eventBusNames: [] });
+    expect(config.plaintextRecords).toBe('pass-through');
+    expect(config.deadLetterQueueUrl).toBe('http://127.0.0.1:1/dlq');
+  });
+
+  it('reports every missing or invalid setting at once, naming the variables', () => {
+    let error: unknown;
+    try {
+      readStreamConfig({ [Names.MATERIALS]: 'magic', [Names.CREATE_ONLY]: 'yes', [Names.ATTRIBUTE_ACTIONS]: '{"default": "SHRED"}' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigurationError);
+    const problems = (error as ConfigurationError).problems.join('\n');
+    for (const name of [Names.TABLE_NAME, Names.MATERIALS, Names.KMS_KEY_ID, Names.ATTRIBUTE_ACTIONS, Names.DEAD_LETTER_QUEUE_URL]) {
+      expect(problems).toContain(name);
+    }
+    expect(problems).toContain('no target');
+  });
+
+  it('refuses a malformed boolean, TTL and most-recent settings', () => {
+    expect(() => readIngestConfig({ ...base, [Names.CREATE_ONLY]: 'yes' })).toThrow(Names.CREATE_ONLY);
+    expect(() => readReEncryptConfig({ ...base, [Names.MATERIALS]: 'most-recent', [Names.VERSION_TTL_MS]: 'soon' })).toThrow(
+      new RegExp(`${Names.META_STORE_TABLE_NAME}.*${Names.MATERIAL_NAME}.*${Names.VERSION_TTL_MS}`),
+    );
+    expect(() => readReEncryptConfig({ ...base, [Names.SORT_KEY_NAME]: 'sk' })).toThrow(Names.PARTITION_KEY_NAME);
+  });
+});
