@@ -16,7 +16,6 @@
 import { randomBytes } from 'node:crypto';
 import {
   BatchWriteItemCommand,
-  CreateTableCommand,
   DeleteTableCommand,
   DynamoDBClient,
   GetItemCommand,
@@ -32,6 +31,7 @@ import { CryptoAction } from '../src/encryptor/crypto-action';
 import { decryptDynamoDbItem, encryptDynamoDbItem } from '../src/encryptor/item-encryptor';
 import type { DynamoDbItem } from '../src/format/attribute-value';
 import { WrappedMaterialsProvider } from '../src/providers/wrapped-provider';
+import { createPkSkTable } from '../test/support/tables';
 import { standardItem } from './core';
 import { operationsPerSecond, type Emit } from './figures';
 
@@ -67,20 +67,7 @@ function keyed(pk: string, sk = 42): DynamoDbItem {
 export async function run(emit: Emit): Promise<void> {
   const dynamoDb = new DynamoDBClient({});
   const tableName = `bench-helpers-${randomBytes(4).toString('hex')}`;
-  await dynamoDb.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createPkSkTable(dynamoDb, tableName);
   try {
     const wrappingKey = LocalKey.generateAes(256);
     const encrypted = new EncryptedClient({

@@ -32,6 +32,7 @@ import {
   type UpdateItemCommandOutput,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { paginate } from './paginate';
 import { AttributeActions } from '../encryptor/attribute-actions';
 import { BatchRetriesExhaustedError, InvalidArgumentError } from '../errors';
 import type { DynamoDbItem } from '../format/attribute-value';
@@ -189,23 +190,13 @@ export class EncryptedClient {
   }
 
   /** Every page of a query, following LastEvaluatedKey. */
-  async *paginateQuery(input: QueryCommandInput): AsyncGenerator<QueryCommandOutput> {
-    let ExclusiveStartKey = input.ExclusiveStartKey;
-    do {
-      const page = await this.query({ ...input, ExclusiveStartKey });
-      yield page;
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey !== undefined);
+  paginateQuery(input: QueryCommandInput): AsyncGenerator<QueryCommandOutput> {
+    return paginate(input, (page) => this.query(page));
   }
 
   /** Every page of a scan (or of one parallel-scan segment), following LastEvaluatedKey. */
-  async *paginateScan(input: ScanCommandInput): AsyncGenerator<ScanCommandOutput> {
-    let ExclusiveStartKey = input.ExclusiveStartKey;
-    do {
-      const page = await this.scan({ ...input, ExclusiveStartKey });
-      yield page;
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey !== undefined);
+  paginateScan(input: ScanCommandInput): AsyncGenerator<ScanCommandOutput> {
+    return paginate(input, (page) => this.scan(page));
   }
 
   async batchGetItem(input: BatchGetItemCommandInput): Promise<BatchGetItemCommandOutput> {

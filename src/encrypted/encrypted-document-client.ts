@@ -1,4 +1,5 @@
 import type { WriteRequest } from '@aws-sdk/client-dynamodb';
+import { paginate } from './paginate';
 import type {
   BatchGetCommandInput,
   BatchGetCommandOutput,
@@ -160,23 +161,13 @@ export class EncryptedDocumentClient {
   }
 
   /** Every page of a query, following LastEvaluatedKey. */
-  async *paginateQuery(input: QueryCommandInput): AsyncGenerator<QueryCommandOutput> {
-    let ExclusiveStartKey = input.ExclusiveStartKey;
-    do {
-      const page = await this.query({ ...input, ExclusiveStartKey });
-      yield page;
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey !== undefined);
+  paginateQuery(input: QueryCommandInput): AsyncGenerator<QueryCommandOutput> {
+    return paginate(input, (page) => this.query(page));
   }
 
   /** Every page of a scan (or of one parallel-scan segment), following LastEvaluatedKey. */
-  async *paginateScan(input: ScanCommandInput): AsyncGenerator<ScanCommandOutput> {
-    let ExclusiveStartKey = input.ExclusiveStartKey;
-    do {
-      const page = await this.scan({ ...input, ExclusiveStartKey });
-      yield page;
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey !== undefined);
+  paginateScan(input: ScanCommandInput): AsyncGenerator<ScanCommandOutput> {
+    return paginate(input, (page) => this.scan(page));
   }
 
   /** BatchGetItem; `UnprocessedKeys` come back in the caller's form, ready to be sent again. */

@@ -8,7 +8,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  CreateTableCommand,
   DeleteTableCommand,
   GetItemCommand,
   ScanCommand,
@@ -29,6 +28,7 @@ import { ReservedAttributes } from '../../src/format/material-description-keys';
 import { AwsKmsMaterialsProvider } from '../../src/providers/aws-kms-provider';
 import type { CryptographicMaterialsProvider } from '../../src/providers/cryptographic-materials-provider';
 import { WrappedMaterialsProvider } from '../../src/providers/wrapped-provider';
+import { createPkSkTable } from '../support/tables';
 import { localDynamoDbClient, localKmsClient, uniqueName } from '../support/local-aws';
 
 const ITEMS = 1000;
@@ -46,21 +46,7 @@ afterAll(async () => {
 async function createTable(prefix: string): Promise<string> {
   const TableName = uniqueName(prefix);
   createdTables.push(TableName);
-  await ddb.send(
-    new CreateTableCommand({
-      TableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
-  return TableName;
+  return createPkSkTable(ddb, TableName);
 }
 
 const actions = () => new AttributeActions({ defaultAction: CryptoAction.ENCRYPT_AND_SIGN, attributeActions: { note: CryptoAction.DO_NOTHING } });

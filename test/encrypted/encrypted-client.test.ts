@@ -34,6 +34,7 @@ import { MetaStore } from '../../src/providers/meta-store';
 import { MostRecentProvider } from '../../src/providers/most-recent-provider';
 import { WrappedMaterialsProvider } from '../../src/providers/wrapped-provider';
 import { freshStaticProvider } from '../support/fresh-static-provider';
+import { createPkSkTable } from '../support/tables';
 import { localDynamoDbClient, localKmsClient, uniqueName } from '../support/local-aws';
 
 const { ENCRYPT_AND_SIGN, SIGN_ONLY, DO_NOTHING } = CryptoAction;
@@ -128,21 +129,7 @@ function explicitTableInfo(name: string): TableInfo {
 async function createSimpleTable(prefix: string): Promise<string> {
   const TableName = uniqueName(prefix);
   createdTables.push(TableName);
-  await ddb.send(
-    new CreateTableCommand({
-      TableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
-  return TableName;
+  return createPkSkTable(ddb, TableName);
 }
 
 /** The key attributes say ENCRYPT_AND_SIGN on purpose: the client must keep them readable and signed. */

@@ -4,11 +4,9 @@
  * EncryptedClient's refusals as typed errors.
  */
 import {
-  CreateTableCommand,
   DeleteTableCommand,
   GetItemCommand,
   PutItemCommand,
-  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -21,6 +19,7 @@ import { decryptDynamoDbItem, encryptDynamoDbItem } from '../../src/encryptor/it
 import { UnsupportedOperationError } from '../../src/errors';
 import { ReservedAttributes } from '../../src/format/material-description-keys';
 import { WrappedMaterialsProvider } from '../../src/providers/wrapped-provider';
+import { createPkSkTable, stringIndex } from '../support/tables';
 import { localDynamoDbClient, uniqueName } from '../support/local-aws';
 
 const client = localDynamoDbClient();
@@ -75,27 +74,13 @@ async function rawItem(pk: string, sk: number) {
 
 beforeAll(async () => {
   tableName = uniqueName('encrypted-document-client');
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'N' },
-        { AttributeName: 'tag', AttributeType: 'S' },
-        { AttributeName: 'kind', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        { IndexName: 'by_tag', KeySchema: [{ AttributeName: 'tag', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
-        { IndexName: 'by_kind', KeySchema: [{ AttributeName: 'kind', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } },
-      ],
-    }),
-  );
-  await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: tableName });
+  await createPkSkTable(client, tableName, {
+    AttributeDefinitions: [
+      { AttributeName: 'tag', AttributeType: 'S' },
+      { AttributeName: 'kind', AttributeType: 'S' },
+    ],
+    GlobalSecondaryIndexes: [stringIndex('by_tag', 'tag', 'ALL'), stringIndex('by_kind', 'kind', 'KEYS_ONLY')],
+  });
   encrypted = new EncryptedDocumentClient({ documentClient, materialsProvider, attributeActions });
 });
 

@@ -3,11 +3,9 @@
  * of the four clients it accepts, with ciphertext at rest and the same refusals as the clients.
  */
 import {
-  CreateTableCommand,
   DeleteTableCommand,
   GetItemCommand,
   PutItemCommand,
-  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -23,6 +21,7 @@ import { decryptDynamoDbItem, encryptDynamoDbItem } from '../../src/encryptor/it
 import { InvalidArgumentError, UnsupportedOperationError } from '../../src/errors';
 import { ReservedAttributes } from '../../src/format/material-description-keys';
 import { WrappedMaterialsProvider } from '../../src/providers/wrapped-provider';
+import { createPkSkTable, stringIndex } from '../support/tables';
 import { localDynamoDbClient, uniqueName } from '../support/local-aws';
 
 const client = localDynamoDbClient();
@@ -83,27 +82,13 @@ async function rawItem(pk: string, sk: number) {
 
 beforeAll(async () => {
   tableName = uniqueName('encrypted-table');
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'N' },
-        { AttributeName: 'tag', AttributeType: 'S' },
-        { AttributeName: 'kind', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        { IndexName: 'by_tag', KeySchema: [{ AttributeName: 'tag', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
-        { IndexName: 'by_kind', KeySchema: [{ AttributeName: 'kind', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } },
-      ],
-    }),
-  );
-  await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: tableName });
+  await createPkSkTable(client, tableName, {
+    AttributeDefinitions: [
+      { AttributeName: 'tag', AttributeType: 'S' },
+      { AttributeName: 'kind', AttributeType: 'S' },
+    ],
+    GlobalSecondaryIndexes: [stringIndex('by_tag', 'tag', 'ALL'), stringIndex('by_kind', 'kind', 'KEYS_ONLY')],
+  });
   // Learned with DescribeTable, as by default.
   table = new EncryptedTable({ tableName, client, materialsProvider, attributeActions });
 });

@@ -1,0 +1,41 @@
+import {
+  CreateTableCommand,
+  waitUntilTableExists,
+  type AttributeDefinition,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+
+/**
+ * Creates an on-demand table keyed `pk` (S) + `sk` (N), the shape most tests and benches use,
+ * and waits until it is ACTIVE. `extra` adds indexes, streams and their attribute definitions.
+ */
+export async function createPkSkTable(
+  client: DynamoDBClient,
+  tableName: string,
+  extra: Omit<Partial<CreateTableCommandInput>, 'TableName' | 'KeySchema'> & { AttributeDefinitions?: AttributeDefinition[] } = {},
+): Promise<string> {
+  await client.send(
+    new CreateTableCommand({
+      BillingMode: 'PAY_PER_REQUEST',
+      ...extra,
+      TableName: tableName,
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'N' },
+        ...(extra.AttributeDefinitions ?? []),
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  await waitUntilTableExists({ client, minDelay: 1, maxWaitTime: 60 }, { TableName: tableName });
+  return tableName;
+}
+
+/** A global secondary index on one string attribute, with the given projection. */
+export function stringIndex(indexName: string, attribute: string, projectionType: 'ALL' | 'KEYS_ONLY') {
+  return { IndexName: indexName, KeySchema: [{ AttributeName: attribute, KeyType: 'HASH' as const }], Projection: { ProjectionType: projectionType } };
+}
