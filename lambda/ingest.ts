@@ -1,0 +1,184 @@
+/**
+ * The ingest Lambda: plaintext items in, encrypted items in the table. One handler for three
+ * event shapes (see src/pipeline/ingest-event.ts):
+ *
+ * - direct invoke `{ "items": [...] }` → `{ written, failures }`; valid items are written even
+ *   when others are not, and each failure says which item and why;
+ * - SQS batch (each body one item or an array) → `{ batchItemFailures }`; a message is written
+ *   whole or not at all when one of its items is invalid, and fails when any item is not
+ *   written, so SQS delivers it again (or to its dead-letter queue);
+ * - HTTP POST (Function URL, API Gateway v1/v2; body one item or an array) → 200 `{ written }`;
+ *   400 `{ written: 0, failures }` when any item is invalid, and then nothing is written, so the
+ *   caller can fix the request and send it again without duplicates; 409 (create-only and an
+ *   item exists) or 503 (throttled) `{ written, failures }`; 400 for a missing body or malformed
+ *   JSON; 405 for other methods.
+ *
+ * Nothing here logs, returns or throws an item value: reasons name item positions and
+ * attributes. Configuration is read once per cold start; when it is invalid every invocation
+ * fails with the ConfigurationError naming the variables to set.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import type { Context } from 'aws-lambda';
+import { EncryptedClient } from '../src/encrypted/encrypted-client';
+import { ConcurrencyLimiter } from '../src/providers/concurrency-limiter';
+import { classifyIngestEvent, IngestEventError, itemsFromJson, type SqsMessage } from '../src/pipeline/ingest-event';
+import { IngestItemsNotWrittenError, type IngestResult } from '../src/pipeline/ingest-failure';
+import type { IngestKeySchema } from '../src/pipeline/ingest-key-schema';
+import { loggableError } from '../src/pipeline/ingest-log-fields';
+import { IngestWriter } from '../src/pipeline/ingest-writer';
+import { materialsProviderFor, tableInfoFor, type AwsClients } from '../src/pipeline/materials-from-config';
+import { readIngestConfig, type IngestConfig } from '../src/pipeline/pipeline-config';
+import { observability } from './observability';
+
+export interface IngestHandlerDependencies {
+  /** @default read with `readIngestConfig(environment)` */
+  readonly config?: IngestConfig;
+  /** @default process.env */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
+  /** @default new clients from the Lambda's own region and credentials */
+  readonly clients?: AwsClients;
+  /** Key attribute types; @default learned with DescribeTable on first use. */
+  readonly keySchema?: IngestKeySchema;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+}
+
+export interface HttpResponse {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+export type IngestResponse = IngestResult | { batchItemFailures: Array<{ itemIdentifier: string }> } | HttpResponse;
+export type IngestHandler = (event: unknown, context?: Context) => Promise<IngestResponse>;
+
+/** SQS messages written at once: a batch can hold thousands, DynamoDB and KMS want bounded load. */
+const MESSAGES_IN_FLIGHT = 16;
+
+/** Builds the handler; reads and checks the configuration now, so a bad one fails at cold start. */
+export function createIngestHandler(dependencies: IngestHandlerDependencies = {}): IngestHandler {
+  const config = dependencies.config ?? readIngestConfig(dependencies.environment ?? process.env);
+  const clients = dependencies.clients ?? { dynamoDb: new DynamoDBClient({}), kms: new KMSClient({}) };
+  const defaults = observability('ingest');
+  const logger = dependencies.logger ?? defaults.logger;
+  const metrics = dependencies.metrics ?? defaults.metrics;
+  const tableInfo = tableInfoFor(config.table);
+  const writer = new IngestWriter({
+    encryptedClient: new EncryptedClient({
+      client: clients.dynamoDb,
+      materialsProvider: materialsProviderFor(config.materials, clients),
+      attributeActions: config.attributeActions,
+      tableInfos: tableInfo === undefined ? [] : [tableInfo],
+    }),
+    tableName: config.table.tableName,
+    createOnly: config.createOnly,
+    keySchema: dependencies.keySchema,
+  });
+
+  return async (event, context) => {
+    if (context !== undefined) logger.addContext(context);
+    const counts = { written: 0, rejected: 0 };
+    const tally = (result: IngestResult): IngestResult => {
+      counts.written += result.written;
+      counts.rejected += result.failures.length;
+      return result;
+    };
+    try {
+      const ingestEvent = classifyIngestEvent(event);
+      if (ingestEvent.kind === 'direct') {
+        const result = tally(await writer.write(ingestEvent.items));
+        if (result.failures.length > 0) logger.warn('items not written', { written: result.written, failures: result.failures });
+        return result;
+      }
+      if (ingestEvent.kind === 'sqs') return await ingestSqs(writer, ingestEvent.records, tally, logger, context);
+      return await ingestHttp(writer, ingestEvent.method, ingestEvent.body, tally, logger);
+    } catch (error) {
+      logger.error('ingest failed', loggableError(error));
+      throw error;
+    } finally {
+      metrics.addMetric('ItemsWritten', MetricUnit.Count, counts.written);
+      metrics.addMetric('ItemsRejected', MetricUnit.Count, counts.rejected);
+      metrics.publishStoredMetrics();
+    }
+  };
+}
+
+async function ingestSqs(
+  writer: IngestWriter,
+  records: SqsMessage[],
+  tally: (result: IngestResult) => IngestResult,
+  logger: Logger,
+  context: Context | undefined,
+): Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }> {
+  const limiter = new ConcurrencyLimiter(MESSAGES_IN_FLIGHT);
+  const ingestMessage = async (record: SqsMessage): Promise<void> => {
+    try {
+      const result = tally(await writer.write(itemsFromJson(record.body, 'the message body'), { allOrNothing: true }));
+      if (result.failures.length > 0) throw new IngestItemsNotWrittenError(result.failures, result.written);
+    } catch (error) {
+      if (error instanceof IngestItemsNotWrittenError) logger.warn('SQS message not written', { messageId: record.messageId, failures: error.failures });
+      else logger.error('SQS message not written', { messageId: record.messageId, ...loggableError(error) });
+      throw error;
+    }
+  };
+  // A batch whose every message fails answers with every messageId too, rather than throwing:
+  // the response then says which messages failed, and SQS treats them the same way.
+  return processPartialResponse({ Records: records }, (record: SqsMessage) => limiter.run(() => ingestMessage(record)), new BatchProcessor(EventType.SQS), {
+    context,
+    throwOnFullBatchFailure: false,
+  });
+}
+
+async function ingestHttp(
+  writer: IngestWriter,
+  method: string,
+  body: string | undefined,
+  tally: (result: IngestResult) => IngestResult,
+  logger: Logger,
+): Promise<HttpResponse> {
+  if (method !== 'POST') return respond(405, { message: 'use POST with a JSON body: one item or an array of items' }, { allow: 'POST' });
+  if (body === undefined || body.trim() === '') return respond(400, { message: 'the request has no body: send one item or an array of items as JSON' });
+  let items: unknown[];
+  try {
+    items = itemsFromJson(body, 'the request body');
+  } catch (error) {
+    if (error instanceof IngestEventError) return respond(400, { message: error.message });
+    throw error;
+  }
+  let result: IngestResult;
+  try {
+    result = tally(await writer.write(items, { allOrNothing: true }));
+  } catch (error) {
+    logger.error('HTTP ingest failed', loggableError(error));
+    return respond(500, { message: "the items could not be written: see the function's logs" });
+  }
+  if (result.failures.length === 0) return respond(200, { written: result.written });
+  logger.warn('items not written', { written: result.written, failures: result.failures });
+  const codes = new Set(result.failures.map((failure) => failure.code));
+  const statusCode = codes.has('not-written') ? 503 : codes.has('exists') ? 409 : 400;
+  return respond(statusCode, { written: result.written, failures: result.failures });
+}
+
+function respond(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
+  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
+/**
+ * The deployed handler. Built at cold start; a configuration error is logged then, and thrown
+ * by every invocation, so it shows in the invoke error as well as in the logs.
+ */
+const coldStart = ((): { handler: IngestHandler } | { error: unknown } => {
+  try {
+    return { handler: createIngestHandler() };
+  } catch (error) {
+    observability('ingest').logger.error('ingest cannot start', loggableError(error));
+    return { error };
+  }
+})();
+
+export const handler = (event: unknown, context: Context): Promise<IngestResponse> =>
+  'error' in coldStart ? Promise.reject(coldStart.error) : coldStart.handler(event, context);
