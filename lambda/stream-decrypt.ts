@@ -1,0 +1,114 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { DynamoDbEncryptionError } from '../src/errors';
+import { readStreamConfig } from '../src/pipeline/pipeline-config';
+import type { StreamDecryptor } from '../src/pipeline/stream-decryptor';
+import { streamDecryptorFor } from '../src/pipeline/stream-decryptor-from-config';
+import { observability } from './observability';
+
+/**
+ * The decrypted stream fan-out Lambda (DynamoDB Streams event source, ReportBatchItemFailures on).
+ *
+ * Records are processed here in order by StreamDecryptor rather than by Powertools'
+ * BatchProcessor: the processor settles every record on its own, while a stream must stop at the
+ * first failure and report it and everything after it, or later records would be delivered
+ * before an earlier one that is retried.
+ */
+
+export interface StreamDecryptDependencies {
+  readonly decryptor: StreamDecryptor;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /**
+   * Stop taking new records this long before the Lambda timeout and report the rest for retry:
+   * a timed-out invocation would have Lambda retry the whole batch. At most a fifth of the time
+   * the invocation started with, so a short timeout still leaves time to work.
+   * @default 5000
+   */
+  readonly timeReserveMs?: number;
+}
+
+export type StreamDecryptHandler = (event: DynamoDBStreamEvent, context?: Context) => Promise<DynamoDBBatchResponse>;
+
+export function createStreamDecryptHandler(dependencies: StreamDecryptDependencies): StreamDecryptHandler {
+  const { decryptor, logger, metrics } = dependencies;
+  const reserveMs = dependencies.timeReserveMs ?? 5_000;
+  return async (event, context) => {
+    if (context !== undefined) logger.addContext(context);
+    const reserve = context === undefined ? 0 : Math.min(reserveMs, context.getRemainingTimeInMillis() / 5);
+    const shouldStop = context === undefined ? undefined : () => context.getRemainingTimeInMillis() < reserve;
+    try {
+      const result = await decryptor.process(event, { shouldStop });
+      metrics.addMetric('RecordsDelivered', MetricUnit.Count, result.delivered);
+      metrics.addMetric('RecordsDeadLettered', MetricUnit.Count, result.deadLettered.length);
+      metrics.addMetric('DeliveryFailures', MetricUnit.Count, result.stoppedAt?.deliveryFailure === true ? 1 : 0);
+      // Also counts records held back by a KMS or DescribeTable failure, which DeliveryFailures does not.
+      metrics.addMetric('RecordsRetried', MetricUnit.Count, result.batchItemFailures.length);
+      // Reasons name tables and attributes; keys and values stay in the dead-letter queue.
+      for (const record of result.deadLettered) logger.warn('record sent to the dead-letter queue', { ...record });
+      if (result.stoppedAt !== undefined) {
+        logger.error('batch stopped; Lambda retries from the reported record', { ...result.stoppedAt, retried: result.batchItemFailures.length });
+      }
+      logger.info('stream batch processed', {
+        records: result.records,
+        delivered: result.delivered,
+        passedThrough: result.passedThrough,
+        deadLettered: result.deadLettered.length,
+        retried: result.batchItemFailures.length,
+      });
+      metrics.publishStoredMetrics();
+      return { batchItemFailures: result.batchItemFailures };
+    } catch (error) {
+      // Only a non-stream event (or a bug) gets here: Lambda retries the whole invocation.
+      logger.error('stream batch failed', errorFields(error));
+      throw error;
+    }
+  };
+}
+
+/** Everything from the environment, built once per container. */
+export function dependenciesFromEnvironment(environment: Readonly<Record<string, string | undefined>> = process.env): StreamDecryptDependencies {
+  const config = readStreamConfig(environment);
+  const clients = {
+    dynamoDb: new DynamoDBClient({}),
+    kms: new KMSClient({}),
+    sqs: new SQSClient({}),
+    sns: new SNSClient({}),
+    eventBridge: new EventBridgeClient({}),
+  };
+  return { decryptor: streamDecryptorFor(config, clients), ...observability('stream-decrypt') };
+}
+
+let coldStart: StreamDecryptHandler | undefined;
+
+/**
+ * The configuration is read on the container's first invocation, so that a missing or invalid
+ * setting fails every invocation with a ConfigurationError listing all of them (and so that
+ * importing this module, in tests, needs no environment).
+ */
+export const handler: StreamDecryptHandler = async (event, context) => {
+  if (coldStart === undefined) {
+    try {
+      coldStart = createStreamDecryptHandler(dependenciesFromEnvironment());
+    } catch (error) {
+      observability('stream-decrypt').logger.error('stream fan-out is not configured', errorFields(error));
+      throw error;
+    }
+  }
+  return coldStart(event, context);
+};
+
+/** Library errors' messages are known to carry no value; anything else is logged by name only. */
+function errorFields(error: unknown): Record<string, unknown> {
+  const errorName = (error as { name?: unknown } | null)?.name;
+  return {
+    errorName: typeof errorName === 'string' ? errorName : 'UnknownError',
+    reason: error instanceof DynamoDbEncryptionError ? error.message : undefined,
+  };
+}
