@@ -56,3 +56,29 @@ export {
 } from './encrypted/encrypted-table';
 export type { BatchGetAllOptions } from './encrypted/batch-get-all';
 export type { NativeAttributeMap } from './encrypted/document-translation';
+
+// Pipelines: engines usable from a Lambda, the CLI or a container.
+export { EnvironmentNames } from './pipeline/environment-names';
+export {
+  ConfigurationError,
+  readIngestConfig,
+  readReEncryptConfig,
+  readStreamConfig,
+  type IngestConfig,
+  type ReEncryptConfig,
+  type StreamConfig,
+  type MaterialsConfig,
+  type PipelineConfig,
+} from './pipeline/pipeline-config';
+export { materialsProviderFor, tableInfoFor } from './pipeline/materials-from-config';
+export { IngestWriter, type IngestWriterOptions, type IngestWriteOptions, type IngestValidation } from './pipeline/ingest-writer';
+export { IngestItemsNotWrittenError, type IngestFailure, type IngestResult } from './pipeline/ingest-failure';
+export { IngestEventError } from './pipeline/ingest-event';
+export { StreamDecryptor, type StreamDecryptorOptions, type StreamBatchResult, type DeadLetteredRecord } from './pipeline/stream-decryptor';
+export { streamDecryptorFor } from './pipeline/stream-decryptor-from-config';
+export { MalformedStreamEventError, MalformedStreamRecordError, PlaintextRecordError, MessageTooLargeError, DeliveryError } from './pipeline/stream-errors';
+export { SqsTarget } from './pipeline/fan-out-sqs';
+export { SnsTarget } from './pipeline/fan-out-sns';
+export { EventBridgeTarget, STREAM_EVENT_SOURCE } from './pipeline/fan-out-eventbridge';
+export type { FanOutTarget, FanOutMessage } from './pipeline/fan-out-target';
+export type { StreamMessage, DeadLetterMessage } from './pipeline/stream-message';
