@@ -13,6 +13,7 @@ interface Bench {
 const BENCHES: Record<string, () => Promise<Bench>> = {
   core: () => import('./core'),
   kms: () => import('./kms'),
+  pipeline: () => import('./pipeline'),
   helpers: () => import('./helpers'),
 };
 

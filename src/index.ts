@@ -31,7 +31,7 @@ export {
 export type { CryptographicMaterialsProvider } from './providers/cryptographic-materials-provider';
 export { StaticMaterialsProvider, type StaticMaterialsProviderOptions } from './providers/static-provider';
 export { WrappedMaterialsProvider, type WrappedMaterialsProviderOptions } from './providers/wrapped-provider';
-export { AwsKmsMaterialsProvider, type AwsKmsMaterialsProviderOptions } from './providers/aws-kms-provider';
+export { AwsKmsMaterialsProvider, KmsDecryptionMaterials, type AwsKmsMaterialsProviderOptions } from './providers/aws-kms-provider';
 export { MetaStore, type MetaStoreOptions, type CreateMetaStoreTableOptions } from './providers/meta-store';
 export { MostRecentProvider, GRACE_PERIOD_MS, type MostRecentProviderOptions } from './providers/most-recent-provider';
 export { NoKnownVersionError, VersionedMaterialsProvider, type ProviderStore } from './providers/provider-store';
@@ -82,3 +82,12 @@ export { SnsTarget } from './pipeline/fan-out-sns';
 export { EventBridgeTarget, STREAM_EVENT_SOURCE } from './pipeline/fan-out-eventbridge';
 export type { FanOutTarget, FanOutMessage } from './pipeline/fan-out-target';
 export type { StreamMessage, DeadLetterMessage } from './pipeline/stream-message';
+export { ScanReEncryptor, type ScanReEncryptorOptions, type SegmentRunOptions, type ReEncryptSegmentResult } from './pipeline/scan-reencryptor';
+export {
+  kmsKeyClassifier,
+  mostRecentVersionClassifier,
+  descriptionEntryClassifier,
+  type MaterialsClassifier,
+  type ObservedMaterials,
+} from './pipeline/reencrypt-classifier';
+export { ReEncryptRequestError, ConditionTooLargeError, ReEncryptSegmentError, CapacityExhaustedError, ItemFilterError } from './pipeline/reencrypt-errors';

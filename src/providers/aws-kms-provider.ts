@@ -6,7 +6,7 @@ import type { EncryptionContext } from '../encryptor/encryption-context';
 import { MaterialDescriptionKeys } from '../format/material-description-keys';
 import { DEFAULT_CONTENT_KEY_SPEC, parseKeySpec } from '../materials/content-key-spec';
 import type { DecryptionMaterials, EncryptionMaterials } from '../materials/cryptographic-materials';
-import { RawDecryptionMaterials, RawEncryptionMaterials } from '../materials/raw-materials';
+import { RawDecryptionMaterials, RawEncryptionMaterials, type RawDecryptionMaterialsOptions } from '../materials/raw-materials';
 import { decodeWrappedKey, encodeWrappedKey } from '../materials/wrapped-key-description';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import type { CryptographicMaterialsProvider } from './cryptographic-materials-provider';
@@ -51,6 +51,28 @@ export interface AwsKmsMaterialsProviderOptions {
    * @default 16
    */
   readonly maxConcurrentKmsCalls?: number;
+}
+
+/**
+ * Decryption materials that also say which KMS key unwrapped the data key (the ARN KMS reported),
+ * so that a re-encryption pass can tell items under the current key from items under an old one.
+ * Composed rather than derived: `RawDecryptionMaterials` freezes itself in its constructor.
+ */
+export class KmsDecryptionMaterials implements DecryptionMaterials {
+  readonly verificationKey: RawDecryptionMaterials['verificationKey'];
+  readonly decryptionKey?: RawDecryptionMaterials['decryptionKey'];
+  readonly materialDescription: Readonly<Record<string, string>>;
+  /** The key ARN from KMS's Decrypt response; undefined when KMS named none. */
+  readonly kmsKeyArn?: string;
+
+  constructor(options: RawDecryptionMaterialsOptions & { readonly kmsKeyArn?: string }) {
+    const raw = new RawDecryptionMaterials(options); // validates the keys
+    this.verificationKey = raw.verificationKey;
+    this.decryptionKey = raw.decryptionKey;
+    this.materialDescription = raw.materialDescription;
+    this.kmsKeyArn = options.kmsKeyArn;
+    Object.freeze(this);
+  }
 }
 
 const DEFAULT_SIGNING_KEY_SPEC = 'HmacSHA256/256';
@@ -156,19 +178,20 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
       EncryptionContext: kmsEncryptionContext(context, contentKeySpec, signingKeySpec),
       GrantTokens: this.grantTokens,
     };
-    const dataKey = await this.decryptDataKey(request, location);
+    const { dataKey, kmsKeyArn } = await this.decryptDataKey(request, location);
     const keys = this.derivedKeys(dataKey, contentKeySpec, signingKeySpec);
-    return new RawDecryptionMaterials({
+    return new KmsDecryptionMaterials({
       decryptionKey: keys.encryptionKey,
       verificationKey: keys.signingKey,
       materialDescription: description,
+      kmsKeyArn,
     });
   }
 
   private async decryptDataKey(
     request: { CiphertextBlob: Uint8Array; EncryptionContext: Record<string, string>; GrantTokens?: string[] },
     location: { tableName?: string },
-  ): Promise<Uint8Array> {
+  ): Promise<{ dataKey: Uint8Array; kmsKeyArn?: string }> {
     const candidates: ReadonlyArray<string | undefined> = this.allowedKeyIds ?? [undefined];
     let lastFailure: unknown;
     for (const keyId of candidates) {
@@ -178,7 +201,7 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
         if (keyId !== undefined && !sameKey(keyId, response.KeyId)) {
           throw new UnwrappingError('KMS decrypted the data key with a key other than the one requested', location);
         }
-        return response.Plaintext;
+        return { dataKey: response.Plaintext, kmsKeyArn: response.KeyId };
       } catch (error) {
         lastFailure = error;
         // In strict mode a key mismatch means "try the next allowed key"; anything else is final.

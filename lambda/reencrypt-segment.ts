@@ -1,0 +1,126 @@
+/**
+ * The scan re-encryption / backfill Lambda: one invocation processes one parallel-scan segment
+ * until it ends or the invocation nears its timeout, and returns a checkpoint to be passed back
+ * as `exclusiveStartKey` (a Step Functions loop, or any caller) until `lastEvaluatedKey` is absent.
+ *
+ * Event: `{ segment, totalSegments, exclusiveStartKey?, dryRun?, filter?: { attribute, equals } }`,
+ * keys in DynamoDB JSON (binary as base64). Configuration: the DDBEC_* environment variables,
+ * read once at cold start. The work is `ScanReEncryptor`'s; this file only translates.
+ */
+import type { Context } from 'aws-lambda';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import type { AwsClients } from '../src/pipeline/materials-from-config';
+import { readReEncryptConfig } from '../src/pipeline/pipeline-config';
+import type { ReEncryptCounts } from '../src/pipeline/reencrypt-counts';
+import { ReEncryptRequestError, ReEncryptSegmentError } from '../src/pipeline/reencrypt-errors';
+import { reEncryptorFromConfig } from '../src/pipeline/reencrypt-from-config';
+import { segmentCheckpointToJson, segmentRequestFromJson } from '../src/pipeline/reencrypt-request';
+import type { ScanReEncryptor } from '../src/pipeline/scan-reencryptor';
+import { observability } from './observability';
+
+export interface ReEncryptSegmentResponse {
+  /** Pass back as `exclusiveStartKey`; absent when the segment is finished. DynamoDB JSON. */
+  readonly lastEvaluatedKey?: Record<string, unknown>;
+  readonly counts: ReEncryptCounts;
+  readonly failureReasons: Record<string, number>;
+}
+
+export interface ReEncryptSegmentDependencies {
+  /** @default built from the environment (`readReEncryptConfig`) */
+  readonly reEncryptor?: Pick<ScanReEncryptor, 'processSegment'>;
+  /** Where the configuration is read when no reEncryptor is given. @default process.env */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
+  /** @default new clients with the SDK's defaults */
+  readonly clients?: AwsClients;
+  /** Engine settings the environment does not carry (page size, capacity budgets...), when built from it. */
+  readonly reEncryptorOptions?: Parameters<typeof reEncryptorFromConfig>[2];
+  /** @default observability('reencrypt') */
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+}
+
+export type ReEncryptSegmentHandler = (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<ReEncryptSegmentResponse>;
+
+/**
+ * Builds the handler. Without a reEncryptor it reads the configuration now, so a missing or
+ * invalid setting fails here (cold start) with a `ConfigurationError` naming each variable.
+ */
+export function createReEncryptSegmentHandler(dependencies: ReEncryptSegmentDependencies = {}): ReEncryptSegmentHandler {
+  const defaults = dependencies.logger === undefined || dependencies.metrics === undefined ? observability('reencrypt') : undefined;
+  const logger = dependencies.logger ?? (defaults as { logger: Logger }).logger;
+  const metrics = dependencies.metrics ?? (defaults as { metrics: Metrics }).metrics;
+  const reEncryptor = dependencies.reEncryptor ?? reEncryptorFromEnvironment(dependencies);
+
+  return async (event, context) => {
+    if (typeof (context as Partial<Context>).functionName === 'string') logger.addContext(context as Context);
+    let request;
+    try {
+      request = segmentRequestFromJson(event);
+    } catch (error) {
+      // The problems name fields, never the values given.
+      if (error instanceof ReEncryptRequestError) logger.error('invalid re-encryption request', { errorName: error.name, problems: error.problems });
+      throw error;
+    }
+    const where = { segment: request.segment, totalSegments: request.totalSegments, dryRun: request.dryRun === true, resumed: request.exclusiveStartKey !== undefined };
+    try {
+      const result = await reEncryptor.processSegment(request, { remainingTimeMs: () => context.getRemainingTimeInMillis() });
+      const finished = result.lastEvaluatedKey === undefined;
+      // Counts and error classes only: never a key or attribute value.
+      logger.info(finished ? 're-encryption segment finished' : 're-encryption segment paused at a checkpoint', {
+        ...where,
+        finished,
+        counts: result.counts,
+        failureReasons: result.failureReasons,
+      });
+      recordCounts(metrics, result.counts, request.dryRun === true);
+      return { lastEvaluatedKey: segmentCheckpointToJson(result.lastEvaluatedKey), counts: result.counts, failureReasons: result.failureReasons };
+    } catch (error) {
+      if (error instanceof ReEncryptSegmentError) {
+        logger.error('re-encryption segment stopped; retry from the same checkpoint', {
+          ...where,
+          errorName: error.name,
+          causeName: (error.cause as Error | undefined)?.name,
+          counts: error.counts,
+        });
+        recordCounts(metrics, error.counts, request.dryRun === true);
+      } else {
+        logger.error('re-encryption segment failed', { ...where, errorName: (error as Error | undefined)?.name });
+      }
+      throw error;
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}
+
+function reEncryptorFromEnvironment(dependencies: ReEncryptSegmentDependencies): Pick<ScanReEncryptor, 'processSegment'> {
+  const config = readReEncryptConfig(dependencies.environment ?? process.env);
+  const clients = dependencies.clients ?? { dynamoDb: new DynamoDBClient({}), kms: new KMSClient({}) };
+  return reEncryptorFromConfig(config, clients, dependencies.reEncryptorOptions);
+}
+
+function recordCounts(metrics: Metrics, counts: ReEncryptCounts, dryRun: boolean): void {
+  // A dry run's counts are what would have happened: kept apart so dashboards do not mix them.
+  const prefix = dryRun ? 'DryRun' : '';
+  for (const [name, value] of Object.entries(counts)) {
+    metrics.addMetric(`${prefix}${name.charAt(0).toUpperCase()}${name.slice(1)}`, MetricUnit.Count, value);
+  }
+}
+
+/** The handler Lambda runs: built at cold start; a configuration error is raised on every invocation. */
+const coldStart: { handler?: ReEncryptSegmentHandler; error?: unknown } = (() => {
+  try {
+    return { handler: createReEncryptSegmentHandler() };
+  } catch (error) {
+    // Raised on every invocation, where Lambda reports it: the message names each variable to fix.
+    return { error };
+  }
+})();
+
+export async function handler(event: unknown, context: Context): Promise<ReEncryptSegmentResponse> {
+  if (coldStart.handler === undefined) throw coldStart.error;
+  return coldStart.handler(event, context);
+}

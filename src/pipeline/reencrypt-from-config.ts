@@ -1,0 +1,40 @@
+import { MetaStore } from '../providers/meta-store';
+import { AwsKmsMaterialsProvider } from '../providers/aws-kms-provider';
+import { materialsProviderFor, tableInfoFor, type AwsClients } from './materials-from-config';
+import type { ReEncryptConfig } from './pipeline-config';
+import { kmsKeyClassifier, mostRecentVersionClassifier, type MaterialsClassifier } from './reencrypt-classifier';
+import { ScanReEncryptor, type ScanReEncryptorOptions } from './scan-reencryptor';
+
+/**
+ * The re-encryptor a pipeline configuration describes. The one provider both decrypts (Direct
+ * KMS with the allowed keys, or MostRecent reading any version) and encrypts (the current key,
+ * or the newest version); the classifier matches it: the key ARN KMS reports, or the
+ * MetaStore's newest version.
+ */
+export function reEncryptorFromConfig(
+  config: ReEncryptConfig,
+  clients: AwsClients,
+  options: Partial<Omit<ScanReEncryptorOptions, 'client' | 'table' | 'materialsProvider' | 'classifier' | 'attributeActions'>> = {},
+): ScanReEncryptor {
+  return new ScanReEncryptor({
+    ...options,
+    client: clients.dynamoDb,
+    // Without key names in the configuration, DescribeTable also finds the index keys to keep signed.
+    table: tableInfoFor(config.table) ?? config.table.tableName,
+    materialsProvider: materialsProviderFor(config.materials, clients),
+    classifier: classifierFor(config, clients),
+    attributeActions: config.attributeActions,
+  });
+}
+
+function classifierFor(config: ReEncryptConfig, clients: AwsClients): MaterialsClassifier {
+  const { materials } = config;
+  if (materials.kind === 'direct-kms') return kmsKeyClassifier({ keyId: materials.kmsKeyId, kmsClient: clients.kms });
+  // Only maxVersion is asked of this store: the provider that protects the versions is never called here.
+  const providerStore = new MetaStore({
+    tableName: materials.metaStoreTableName,
+    materialsProvider: new AwsKmsMaterialsProvider({ keyId: materials.kmsKeyId, kmsClient: clients.kms }),
+    dynamoDbClient: clients.dynamoDb,
+  });
+  return mostRecentVersionClassifier({ providerStore, materialName: materials.materialName });
+}
