@@ -28,6 +28,11 @@ export const EnvironmentNames = {
   TARGET_EVENT_BUS_NAMES: 'DDBEC_TARGET_EVENT_BUS_NAMES',
   /** Where records that fail verification go (an SQS queue URL). */
   DEAD_LETTER_QUEUE_URL: 'DDBEC_DEAD_LETTER_QUEUE_URL',
+  /** Re-encryption: capacity units per second one segment may consume (unlimited when unset). */
+  READ_CAPACITY_PER_SECOND: 'DDBEC_READ_CAPACITY_PER_SECOND',
+  WRITE_CAPACITY_PER_SECOND: 'DDBEC_WRITE_CAPACITY_PER_SECOND',
+  /** Re-encryption: an attribute every writer increments, used in the write condition of plaintext items too large to compare value by value. */
+  VERSION_ATTRIBUTE: 'DDBEC_VERSION_ATTRIBUTE',
   /** Stream records of never-encrypted items: `pass-through` or `dead-letter`. */
   PLAINTEXT_RECORDS: 'DDBEC_PLAINTEXT_RECORDS',
 } as const;

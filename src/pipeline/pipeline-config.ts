@@ -53,7 +53,12 @@ export interface StreamConfig extends PipelineConfig {
   readonly plaintextRecords: PlaintextRecordPolicy;
 }
 
-export type ReEncryptConfig = PipelineConfig;
+export interface ReEncryptConfig extends PipelineConfig {
+  /** Capacity units per second one segment may consume; undefined means unlimited. */
+  readonly readCapacityPerSecond?: number;
+  readonly writeCapacityPerSecond?: number;
+  readonly versionAttribute?: string;
+}
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -106,6 +111,14 @@ class Reader {
     if (value === undefined) return fallback;
     const number = Number(value);
     if (!Number.isSafeInteger(number) || number < 0) this.problems.push(`${name} must be a whole number of milliseconds, got "${value}"`);
+    return number;
+  }
+
+  positiveNumber(name: string): number | undefined {
+    const value = this.optional(name);
+    if (value === undefined) return undefined;
+    const number = Number(value);
+    if (!Number.isFinite(number) || number <= 0) this.problems.push(`${name} must be a number above 0, got "${value}"`);
     return number;
   }
 
@@ -179,7 +192,13 @@ export function readIngestConfig(environment: Environment = process.env): Ingest
 
 export function readReEncryptConfig(environment: Environment = process.env): ReEncryptConfig {
   const reader = new Reader(environment);
-  return reader.finish(readCommon(reader));
+  const common = readCommon(reader);
+  return reader.finish({
+    ...common,
+    readCapacityPerSecond: reader.positiveNumber(Names.READ_CAPACITY_PER_SECOND),
+    writeCapacityPerSecond: reader.positiveNumber(Names.WRITE_CAPACITY_PER_SECOND),
+    versionAttribute: reader.optional(Names.VERSION_ATTRIBUTE),
+  });
 }
 
 export function readStreamConfig(environment: Environment = process.env): StreamConfig {

@@ -17,6 +17,9 @@ export function reEncryptorFromConfig(
   options: Partial<Omit<ScanReEncryptorOptions, 'client' | 'table' | 'materialsProvider' | 'classifier' | 'attributeActions'>> = {},
 ): ScanReEncryptor {
   return new ScanReEncryptor({
+    readCapacityPerSecond: config.readCapacityPerSecond,
+    writeCapacityPerSecond: config.writeCapacityPerSecond,
+    versionAttribute: config.versionAttribute,
     ...options,
     client: clients.dynamoDb,
     // Without key names in the configuration, DescribeTable also finds the index keys to keep signed.

@@ -37,6 +37,18 @@ describe('pipeline configuration from the environment', () => {
     expect(config.attributeActions.action('other')).toBe(CryptoAction.SIGN_ONLY);
   });
 
+  it('reads the re-encryption capacity budget and version attribute', () => {
+    const config = readReEncryptConfig({
+      ...base,
+      [Names.READ_CAPACITY_PER_SECOND]: '50',
+      [Names.WRITE_CAPACITY_PER_SECOND]: '25.5',
+      [Names.VERSION_ATTRIBUTE]: 'revision',
+    });
+    expect(config).toMatchObject({ readCapacityPerSecond: 50, writeCapacityPerSecond: 25.5, versionAttribute: 'revision' });
+    expect(readReEncryptConfig(base).readCapacityPerSecond).toBeUndefined();
+    expect(() => readReEncryptConfig({ ...base, [Names.WRITE_CAPACITY_PER_SECOND]: '0' })).toThrow(Names.WRITE_CAPACITY_PER_SECOND);
+  });
+
   it('reads stream targets and the plaintext-record policy', () => {
     const config = readStreamConfig({
       ...base,
