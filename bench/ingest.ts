@@ -8,7 +8,7 @@
  *
  * `measureIngest(emit)` emits `ingest` (items/s); the `pipeline` bench calls it.
  */
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { LocalKey } from '../src/crypto/local-key';
@@ -20,6 +20,7 @@ import { IngestWriter } from '../src/pipeline/ingest-writer';
 import { WrappedMaterialsProvider } from '../src/providers/wrapped-provider';
 import { standardItem } from './core';
 import type { Emit } from './figures';
+import { createPkSkTable } from '../test/support/tables';
 
 export const needsLocalAws = true;
 
@@ -31,20 +32,7 @@ const REQUEST_SIZE = 100;
 export async function measureIngest(emit: Emit): Promise<void> {
   const dynamoDb = new DynamoDBClient({});
   const tableName = `bench-ingest-${randomBytes(6).toString('hex')}`;
-  await dynamoDb.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createPkSkTable(dynamoDb, tableName);
   try {
     const wrappingKey = LocalKey.generateAes(256);
     const writer = new IngestWriter({

@@ -22,7 +22,6 @@
 import { randomBytes } from 'node:crypto';
 import {
   BatchWriteItemCommand,
-  CreateTableCommand,
   DeleteTableCommand,
   DynamoDBClient,
   PutItemCommand,
@@ -42,6 +41,7 @@ import type { CryptographicMaterialsProvider } from '../src/providers/cryptograp
 import { WrappedMaterialsProvider } from '../src/providers/wrapped-provider';
 import { standardItem } from './core';
 import type { Emit } from './figures';
+import { createPkSkTable } from '../test/support/tables';
 
 export const needsLocalAws = true;
 
@@ -81,20 +81,7 @@ export async function measureReEncryption(emit: Emit): Promise<void> {
   const createTable = async (): Promise<TableInfo> => {
     const name = `bench-reencrypt-${randomBytes(4).toString('hex')}`;
     tables.push(name);
-    await dynamoDb.send(
-      new CreateTableCommand({
-        TableName: name,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'N' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await createPkSkTable(dynamoDb, name);
     return new TableInfo({ name, primaryIndex: { partition: 'pk', sort: 'sk' } });
   };
 

@@ -46,7 +46,8 @@ afterAll(async () => {
 async function createTable(prefix: string): Promise<string> {
   const TableName = uniqueName(prefix);
   createdTables.push(TableName);
-  return createPkSkTable(ddb, TableName);
+  await createPkSkTable(ddb, TableName);
+  return TableName;
 }
 
 const actions = () => new AttributeActions({ defaultAction: CryptoAction.ENCRYPT_AND_SIGN, attributeActions: { note: CryptoAction.DO_NOTHING } });

@@ -129,7 +129,8 @@ function explicitTableInfo(name: string): TableInfo {
 async function createSimpleTable(prefix: string): Promise<string> {
   const TableName = uniqueName(prefix);
   createdTables.push(TableName);
-  return createPkSkTable(ddb, TableName);
+  await createPkSkTable(ddb, TableName);
+  return TableName;
 }
 
 /** The key attributes say ENCRYPT_AND_SIGN on purpose: the client must keep them readable and signed. */

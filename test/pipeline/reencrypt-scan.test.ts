@@ -5,7 +5,6 @@
  */
 import {
   BatchWriteItemCommand,
-  CreateTableCommand,
   DeleteItemCommand,
   DeleteTableCommand,
   GetItemCommand,
@@ -36,6 +35,7 @@ import { MostRecentProvider } from '../../src/providers/most-recent-provider';
 import { StaticMaterialsProvider } from '../../src/providers/static-provider';
 import { freshStaticProvider } from '../support/fresh-static-provider';
 import { localDynamoDbClient, localKmsClient, uniqueName } from '../support/local-aws';
+import { createPkSkTable } from '../support/tables';
 
 const SIG = ReservedAttributes.SIGNATURE;
 const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand']);
@@ -54,20 +54,7 @@ afterAll(async () => {
 async function createTable(prefix = 'reencrypt'): Promise<TableInfo> {
   const name = uniqueName(prefix);
   tables.push(name);
-  await dynamoDb.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createPkSkTable(dynamoDb, name);
   return new TableInfo({ name, primaryIndex: { partition: 'pk', sort: 'sk' } });
 }
 

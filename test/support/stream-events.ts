@@ -1,4 +1,4 @@
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
@@ -10,6 +10,7 @@ import type { AttributeValue as LambdaAttributeValue, DynamoDBRecord, DynamoDBSt
 import type { DynamoDbItem } from '../../src/format/attribute-value';
 import { itemToJson } from '../../src/format/dynamodb-json';
 import { localAwsEndpoints } from './local-aws';
+import { createPkSkTable } from './tables';
 
 /**
  * Stream events for the fan-out tests, made from REAL DynamoDB Local stream records: read with
@@ -25,21 +26,9 @@ export function localStreamsClient(): DynamoDBStreamsClient {
 
 /** A `pk` (S) / `sk` (N) table whose stream carries NEW_AND_OLD_IMAGES, as the fan-out expects. */
 export async function createStreamTable(dynamoDb: DynamoDBClient, tableName: string): Promise<string> {
-  const { TableDescription } = await dynamoDb.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
-    }),
-  );
+  const TableDescription = await createPkSkTable(dynamoDb, tableName, {
+    StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+  });
   if (TableDescription?.LatestStreamArn === undefined) throw new Error(`table ${tableName} was created without a stream`);
   return TableDescription.LatestStreamArn;
 }

@@ -4,6 +4,7 @@ import {
   type AttributeDefinition,
   type CreateTableCommandInput,
   type DynamoDBClient,
+  type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 
 /**
@@ -14,8 +15,8 @@ export async function createPkSkTable(
   client: DynamoDBClient,
   tableName: string,
   extra: Omit<Partial<CreateTableCommandInput>, 'TableName' | 'KeySchema'> & { AttributeDefinitions?: AttributeDefinition[] } = {},
-): Promise<string> {
-  await client.send(
+): Promise<TableDescription> {
+  const { TableDescription: description } = await client.send(
     new CreateTableCommand({
       BillingMode: 'PAY_PER_REQUEST',
       ...extra,
@@ -32,7 +33,7 @@ export async function createPkSkTable(
     }),
   );
   await waitUntilTableExists({ client, minDelay: 1, maxWaitTime: 60 }, { TableName: tableName });
-  return tableName;
+  return description ?? { TableName: tableName };
 }
 
 /** A global secondary index on one string attribute, with the given projection. */
