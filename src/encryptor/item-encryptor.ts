@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { decryptAttributeValue, encryptAttributeValue } from '../crypto/attribute-cipher';
+import { decryptAttributeValues, encryptAttributeValues } from '../crypto/attribute-batch-cipher';
 import type { LocalKey } from '../crypto/local-key';
 import { sign, verify } from '../crypto/signature';
 import {
@@ -60,13 +60,13 @@ export async function encryptDynamoDbItem(item: Readonly<DynamoDbItem>, config: 
 
   const stored: DynamoDbItem = { ...item };
   if (materials.encryptionKey !== undefined && encryptedNames.length > 0) {
-    const encryptionKey = materials.encryptionKey.keyObject;
-    // One random read for every IV of the item instead of one per attribute.
+    const plaintexts = encryptedNames.map((name) => atAttribute(name, tableName, () => serializeAttribute(item[name], 'python')));
+    // One random read for every IV of the item, and one cipher for every attribute.
     const ivs = randomBytes(IV_LENGTH * encryptedNames.length);
+    const ciphertexts = encryptAttributeValues(materials.encryptionKey.keyObject, plaintexts, ivs, { tableName });
     encryptedNames.forEach((name, index) => {
-      const plaintext = atAttribute(name, tableName, () => serializeAttribute(item[name], 'python'));
-      const iv = ivs.subarray(index * IV_LENGTH, (index + 1) * IV_LENGTH);
-      stored[name] = { B: encryptAttributeValue(encryptionKey, plaintext, iv) };
+      plaintexts[index].fill(0);
+      stored[name] = { B: ciphertexts[index] };
     });
   }
 
@@ -140,20 +140,25 @@ export async function decryptDynamoDbItem(item: Readonly<DynamoDbItem>, config: 
   verifySignature(signed, signatureValue.B, description, materials.verificationKey, config);
 
   const decrypted: DynamoDbItem = { ...signed };
-  for (const name of Object.keys(signed)) {
-    if (actions.action(name) !== CryptoAction.ENCRYPT_AND_SIGN) continue;
-    decrypted[name] = decryptAttribute(name, signed[name], materials.decryptionKey, description, tableName);
+  const encryptedNames = Object.keys(signed).filter((name) => actions.action(name) === CryptoAction.ENCRYPT_AND_SIGN);
+  if (encryptedNames.length > 0) {
+    const ciphertexts = encryptedNames.map((name) => encryptedValueOf(name, signed[name], materials.decryptionKey, description, tableName));
+    const plaintexts = decryptAll(encryptedNames, ciphertexts, materials.decryptionKey as LocalKey, tableName);
+    encryptedNames.forEach((name, index) => {
+      decrypted[name] = atAttribute(name, tableName, () => deserializeDecrypted(plaintexts[index], { tableName, attributeName: name }));
+    });
   }
   return decrypted;
 }
 
-function decryptAttribute(
+/** The ciphertext of an ENCRYPT_AND_SIGN attribute, after checking the materials can decrypt it. */
+function encryptedValueOf(
   name: string,
   value: AttributeValue,
   decryptionKey: LocalKey | undefined,
   description: Readonly<Record<string, string>>,
   tableName: string | undefined,
-): AttributeValue {
+): Uint8Array {
   const location = { tableName, attributeName: name };
   if (decryptionKey === undefined) {
     throw new DecryptionError('the materials have no decryption key, but the attribute is ENCRYPT_AND_SIGN', location);
@@ -164,22 +169,33 @@ function decryptAttribute(
       location,
     );
   }
-  if (value.B === undefined) {
+  if (!(value.B instanceof Uint8Array)) {
     throw new DecryptionError('an ENCRYPT_AND_SIGN attribute must be stored as binary ciphertext', location);
   }
-  const ciphertext = value.B;
-  return atAttribute(name, tableName, () => {
-    const plaintext = decryptAttributeValue(decryptionKey.keyObject, ciphertext);
-    try {
-      return deserializeAttribute(plaintext);
-    } catch (error) {
-      // The signature verified, so garbage here means a wrong key whose padding happened to
-      // check out (about 1 in 256): report it as the decryption failure it is.
-      throw new DecryptionError('the attribute did not decrypt to a valid value: wrong key or corrupted item', location, { cause: error });
-    } finally {
-      plaintext.fill(0);
-    }
-  });
+  return value.B;
+}
+
+/** Decrypts every encrypted attribute with one cipher; a failure names the attribute it hit. */
+function decryptAll(names: readonly string[], ciphertexts: readonly Uint8Array[], key: LocalKey, tableName: string | undefined): Buffer[] {
+  try {
+    return decryptAttributeValues(key.keyObject, ciphertexts, { tableName });
+  } catch (error) {
+    const position = /value (\d+)/.exec((error as Error).message);
+    const attributeName = position === null ? undefined : names[Number(position[1]) - 1];
+    throw new DecryptionError('the attribute did not decrypt: wrong key or corrupted item', { tableName, attributeName }, { cause: error });
+  }
+}
+
+function deserializeDecrypted(plaintext: Buffer, location: { tableName?: string; attributeName: string }): AttributeValue {
+  try {
+    return deserializeAttribute(plaintext);
+  } catch (error) {
+    // The signature verified, so garbage here means a wrong key whose padding happened to
+    // check out (about 1 in 256): report it as the decryption failure it is.
+    throw new DecryptionError('the attribute did not decrypt to a valid value: wrong key or corrupted item', location, { cause: error });
+  } finally {
+    plaintext.fill(0);
+  }
 }
 
 /**
