@@ -18,10 +18,11 @@ import { TableCrypto } from '../src/encrypted/table-crypto';
 import { TableInfo } from '../src/encrypted/table-info';
 import { AttributeActions } from '../src/encryptor/attribute-actions';
 import type { DynamoDbItem } from '../src/format/attribute-value';
-import { itemFromJson, itemToJson } from '../src/format/dynamodb-json';
+import { itemFromJson } from '../src/format/dynamodb-json';
 import type { FanOutMessage, FanOutTarget } from '../src/pipeline/fan-out-target';
 import { StreamDecryptor } from '../src/pipeline/stream-decryptor';
 import { WrappedMaterialsProvider } from '../src/providers/wrapped-provider';
+import { syntheticStreamRecord } from '../test/support/stream-events';
 import { standardItem } from './core';
 import type { Emit } from './figures';
 
@@ -52,25 +53,18 @@ async function streamRecords(table: TableCrypto): Promise<unknown[]> {
   for (let index = 0; index < RECORDS; index += 1) {
     const plain: DynamoDbItem = { ...standardItem(), pk: { S: `customer#${index % 500}` }, sk: { N: String(index) } };
     const kind = index % 10 < 5 ? 'INSERT' : index % 10 < 8 ? 'MODIFY' : 'REMOVE';
-    const newImage = kind === 'REMOVE' ? undefined : itemToJson(await table.encrypt(plain));
-    const oldImage = kind === 'INSERT' ? undefined : itemToJson(await table.encrypt({ ...plain, attr00: { S: 'y'.repeat(90) } }));
-    records.push({
-      eventID: `event-${index}`,
-      eventName: kind,
-      eventVersion: '1.1',
-      eventSource: 'aws:dynamodb',
-      awsRegion: 'us-east-1',
-      eventSourceARN: STREAM_ARN,
-      dynamodb: {
-        ApproximateCreationDateTime: 1_700_000_000,
-        Keys: itemToJson({ pk: plain.pk, sk: plain.sk }),
-        ...(newImage === undefined ? {} : { NewImage: newImage }),
-        ...(oldImage === undefined ? {} : { OldImage: oldImage }),
-        SequenceNumber: String(index + 1).padStart(21, '0'),
-        SizeBytes: 1_000,
-        StreamViewType: 'NEW_AND_OLD_IMAGES',
-      },
-    });
+    records.push(
+      syntheticStreamRecord({
+        eventID: `event-${index}`,
+        eventName: kind,
+        streamArn: STREAM_ARN,
+        keys: { pk: plain.pk, sk: plain.sk },
+        newImage: kind === 'REMOVE' ? undefined : await table.encrypt(plain),
+        oldImage: kind === 'INSERT' ? undefined : await table.encrypt({ ...plain, attr00: { S: 'y'.repeat(90) } }),
+        sequenceNumber: String(index + 1).padStart(21, '0'),
+        sizeBytes: 1_000,
+      }),
+    );
   }
   return records;
 }

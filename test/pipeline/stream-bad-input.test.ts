@@ -16,7 +16,6 @@ import { observability } from '../../lambda/observability';
 import { TableCrypto } from '../../src/encrypted/table-crypto';
 import { TableInfo } from '../../src/encrypted/table-info';
 import { AttributeActions } from '../../src/encryptor/attribute-actions';
-import { itemToJson } from '../../src/format/dynamodb-json';
 import { EnvironmentNames as Names } from '../../src/pipeline/environment-names';
 import type { FanOutMessage, FanOutTarget } from '../../src/pipeline/fan-out-target';
 import { ConfigurationError, readStreamConfig } from '../../src/pipeline/pipeline-config';
@@ -25,6 +24,7 @@ import { StreamDecryptor } from '../../src/pipeline/stream-decryptor';
 import { streamDecryptorFor } from '../../src/pipeline/stream-decryptor-from-config';
 import { tableNameFromStreamArn } from '../../src/pipeline/stream-record';
 import { freshStaticProvider } from '../support/fresh-static-provider';
+import { syntheticStreamRecord } from '../support/stream-events';
 
 const TABLE = 'orders';
 const STREAM_ARN = `arn:aws:dynamodb:us-east-1:111122223333:table/${TABLE}/stream/2024-01-01T00:00:00.000`;
@@ -61,22 +61,14 @@ describe('stream fan-out bad input', () => {
   let good: DynamoDBStreamEvent['Records'][number];
 
   beforeAll(async () => {
-    good = {
+    good = syntheticStreamRecord({
       eventID: 'good',
       eventName: 'INSERT',
-      eventVersion: '1.1',
-      eventSource: 'aws:dynamodb',
-      awsRegion: 'us-east-1',
-      eventSourceARN: STREAM_ARN,
-      dynamodb: {
-        ApproximateCreationDateTime: 1_700_000_000,
-        Keys: { pk: { S: 'p' }, sk: { N: '1' } },
-        NewImage: itemToJson(await table.encrypt({ pk: { S: 'p' }, sk: { N: '1' }, value: { S: SECRET } })) as never,
-        SequenceNumber: '900',
-        SizeBytes: 100,
-        StreamViewType: 'NEW_AND_OLD_IMAGES',
-      },
-    };
+      streamArn: STREAM_ARN,
+      keys: { pk: { S: 'p' }, sk: { N: '1' } },
+      newImage: await table.encrypt({ pk: { S: 'p' }, sk: { N: '1' }, value: { S: SECRET } }),
+      sequenceNumber: '900',
+    });
   });
 
   const recordWith = (changes: Record<string, unknown>, dynamodb: Record<string, unknown> = {}, sequence = '100') =>

@@ -9,13 +9,13 @@ import { TableInfo } from '../../src/encrypted/table-info';
 import { AttributeActions } from '../../src/encryptor/attribute-actions';
 import type { EncryptionContext } from '../../src/encryptor/encryption-context';
 import type { DynamoDbItem } from '../../src/format/attribute-value';
-import { itemToJson } from '../../src/format/dynamodb-json';
 import type { CryptographicMaterialsProvider } from '../../src/providers/cryptographic-materials-provider';
 import { messageGroupId, type FanOutMessage, type FanOutTarget } from '../../src/pipeline/fan-out-target';
 import { DeliveryError } from '../../src/pipeline/stream-errors';
 import { StreamDecryptor } from '../../src/pipeline/stream-decryptor';
 import { prefetchInOrder } from '../../src/pipeline/stream-prefetch';
 import { freshStaticProvider } from '../support/fresh-static-provider';
+import { syntheticStreamRecord } from '../support/stream-events';
 
 const TABLE = 'orders';
 const STREAM_ARN = `arn:aws:dynamodb:us-east-1:111122223333:table/${TABLE}/stream/2024-01-01T00:00:00.000`;
@@ -41,22 +41,15 @@ function tableWith(provider: CryptographicMaterialsProvider): TableCrypto {
 
 async function insertRecord(table: TableCrypto, index: number, pk: string, value: string) {
   const plain: DynamoDbItem = { pk: { S: pk }, sk: { N: String(index) }, value: { S: value } };
-  return {
+  return syntheticStreamRecord({
     eventID: `event-${index}`,
     eventName: 'INSERT',
-    eventVersion: '1.1',
-    eventSource: 'aws:dynamodb',
-    awsRegion: 'us-east-1',
-    eventSourceARN: STREAM_ARN,
-    dynamodb: {
-      ApproximateCreationDateTime: 1_700_000_000 + index,
-      Keys: { pk: { S: pk }, sk: { N: String(index) } },
-      NewImage: itemToJson(await table.encrypt(plain)),
-      SequenceNumber: sequenceNumber(index),
-      SizeBytes: 100,
-      StreamViewType: 'NEW_AND_OLD_IMAGES',
-    },
-  };
+    streamArn: STREAM_ARN,
+    keys: { pk: { S: pk }, sk: { N: String(index) } },
+    newImage: await table.encrypt(plain),
+    sequenceNumber: sequenceNumber(index),
+    approximateCreationDateTime: 1_700_000_000 + index,
+  });
 }
 
 describe('StreamDecryptor', () => {

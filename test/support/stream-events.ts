@@ -114,3 +114,34 @@ function compareSequenceNumbers(a: string | undefined, b: string | undefined): n
   const right = BigInt(b ?? '0');
   return left < right ? -1 : left > right ? 1 : 0;
 }
+
+/** A stream record built in process (no table), shaped as Lambda delivers it: for unit tests and benches. */
+export function syntheticStreamRecord(fields: {
+  readonly eventID: string;
+  readonly eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
+  readonly streamArn: string;
+  readonly keys: DynamoDbItem;
+  readonly newImage?: DynamoDbItem;
+  readonly oldImage?: DynamoDbItem;
+  readonly sequenceNumber: string;
+  readonly approximateCreationDateTime?: number;
+  readonly sizeBytes?: number;
+}): DynamoDBRecord {
+  return {
+    eventID: fields.eventID,
+    eventName: fields.eventName,
+    eventVersion: '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: 'us-east-1',
+    eventSourceARN: fields.streamArn,
+    dynamodb: {
+      ApproximateCreationDateTime: fields.approximateCreationDateTime ?? 1_700_000_000,
+      Keys: itemToJson(fields.keys) as never,
+      ...(fields.newImage === undefined ? {} : { NewImage: itemToJson(fields.newImage) as never }),
+      ...(fields.oldImage === undefined ? {} : { OldImage: itemToJson(fields.oldImage) as never }),
+      SequenceNumber: fields.sequenceNumber,
+      SizeBytes: fields.sizeBytes ?? 100,
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
+    },
+  };
+}
