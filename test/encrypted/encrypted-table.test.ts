@@ -4,7 +4,6 @@
  */
 import {
   DeleteTableCommand,
-  GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -21,7 +20,7 @@ import { decryptDynamoDbItem, encryptDynamoDbItem } from '../../src/encryptor/it
 import { InvalidArgumentError, UnsupportedOperationError } from '../../src/errors';
 import { ReservedAttributes } from '../../src/format/material-description-keys';
 import { WrappedMaterialsProvider } from '../../src/providers/wrapped-provider';
-import { createPkSkTable, stringIndex } from '../support/tables';
+import { createTagKindTable, rawItemOf, tagKindTableConfig } from '../support/tag-kind-table';
 import { localDynamoDbClient, uniqueName } from '../support/local-aws';
 
 const client = localDynamoDbClient();
@@ -67,28 +66,14 @@ function tableInfo(name = tableName): TableInfo {
 }
 
 function tableConfig(): CryptoConfig {
-  const keys = { pk: CryptoAction.SIGN_ONLY, sk: CryptoAction.SIGN_ONLY, tag: CryptoAction.SIGN_ONLY, kind: CryptoAction.SIGN_ONLY };
-  return {
-    materialsProvider,
-    encryptionContext: { tableName, partitionKeyName: 'pk', sortKeyName: 'sk' },
-    attributeActions: new AttributeActions({ defaultAction: CryptoAction.ENCRYPT_AND_SIGN, attributeActions: { ...overrides, ...keys } }),
-  };
+  return tagKindTableConfig(tableName, materialsProvider, overrides);
 }
 
-async function rawItem(pk: string, sk: number) {
-  const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: marshall({ pk, sk }), ConsistentRead: true }));
-  return Item;
-}
+const rawItem = (pk: string, sk: number) => rawItemOf(client, tableName, pk, sk);
 
 beforeAll(async () => {
   tableName = uniqueName('encrypted-table');
-  await createPkSkTable(client, tableName, {
-    AttributeDefinitions: [
-      { AttributeName: 'tag', AttributeType: 'S' },
-      { AttributeName: 'kind', AttributeType: 'S' },
-    ],
-    GlobalSecondaryIndexes: [stringIndex('by_tag', 'tag', 'ALL'), stringIndex('by_kind', 'kind', 'KEYS_ONLY')],
-  });
+  await createTagKindTable(client, tableName);
   // Learned with DescribeTable, as by default.
   table = new EncryptedTable({ tableName, client, materialsProvider, attributeActions });
 });
