@@ -47,11 +47,11 @@ export const AES_KEY_ALGORITHM = 'AES';
 /** AES key sizes in bytes (AES-128/192/256). */
 export const AES_KEY_SIZES_BYTES: readonly number[] = Object.freeze([16, 24, 32]);
 
-/** AES key size in bytes → CBC cipher used for attribute values (FORMAT.md §4). */
-const AES_CBC_CIPHERS: ReadonlyMap<number, string> = new Map([
-  [16, 'aes-128-cbc'],
-  [24, 'aes-192-cbc'],
-  [32, 'aes-256-cbc'],
+/** AES key size in bytes → the raw block cipher over which attribute AES-CBC is computed (FORMAT.md §4). */
+const AES_ECB_CIPHERS: ReadonlyMap<number, string> = new Map([
+  [16, 'aes-128-ecb'],
+  [24, 'aes-192-ecb'],
+  [32, 'aes-256-ecb'],
 ]);
 
 /** AES key size in bytes → RFC 3394 key-wrap cipher (FORMAT.md §8.2 `AESWrap`). */
@@ -90,9 +90,9 @@ export function isAesKeySize(sizeBytes: number): boolean {
   return AES_KEY_SIZES_BYTES.includes(sizeBytes);
 }
 
-/** The `aes-*-cbc` cipher for an AES key of `sizeBytes`. */
-export function aesCbcCipherName(sizeBytes: number): string {
-  const name = AES_CBC_CIPHERS.get(sizeBytes);
+/** The `aes-*-ecb` block cipher for an AES key of `sizeBytes`. */
+export function aesEcbCipherName(sizeBytes: number): string {
+  const name = AES_ECB_CIPHERS.get(sizeBytes);
   if (name === undefined) throw new InvalidAlgorithmError(`Unsupported AES key size: ${sizeBytes} bytes`);
   return name;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { decryptAttributeValues, encryptAttributeValues } from '../crypto/attribute-batch-cipher';
+import { decryptAttributeValues, encryptAttributeValues } from '../crypto/attribute-cipher';
 import type { LocalKey } from '../crypto/local-key';
 import { sign, verify } from '../crypto/signature';
 import {

@@ -5,7 +5,6 @@ import {
   decryptAttributeValue,
   encryptAttributeValue,
   encryptedAttributeLength,
-  randomIvs,
 } from '../../src/crypto/attribute-cipher';
 import { binaryAttribute, ciphertextItems, hex, vectorKey } from './helpers';
 
@@ -107,25 +106,5 @@ describe('attribute cipher', () => {
     expect(() => encryptAttributeValue(createSecretKey(randomBytes(8)), Buffer.from('x'), randomBytes(16))).toThrow(EncryptionError);
     expect(() => encryptAttributeValue(aesKey, Buffer.from('x'), randomBytes(12))).toThrow(EncryptionError);
     expect(() => decryptAttributeValue(rsa, new Uint8Array(32))).toThrow(DecryptionError);
-  });
-});
-
-describe('randomIvs', () => {
-  it('returns distinct, non-overlapping 16-byte IVs from one buffer', () => {
-    const ivs = randomIvs(11);
-    expect(ivs).toHaveLength(11);
-    expect(new Set(ivs.map((iv) => iv.toString('hex'))).size).toBe(11);
-    for (const [i, iv] of ivs.entries()) {
-      expect(iv.length).toBe(16);
-      if (i > 0) {
-        expect(iv.buffer).toBe(ivs[0].buffer);
-        expect(iv.byteOffset).toBe(ivs[0].byteOffset + 16 * i);
-      }
-    }
-    expect(randomIvs(0)).toEqual([]);
-  });
-
-  it('rejects invalid counts', () => {
-    for (const count of [-1, 1.5, Number.NaN]) expect(() => randomIvs(count)).toThrow(EncryptionError);
   });
 });

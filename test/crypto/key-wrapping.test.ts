@@ -1,7 +1,7 @@
 import { createSecretKey, randomBytes } from 'node:crypto';
 import { InvalidAlgorithmError, InvalidArgumentError, UnwrappingError } from '../../src/errors';
 import {
-  aesCbcCipherName,
+  aesEcbCipherName,
   aesWrapCipherName,
   hmacHash,
   parseWrappingTransformation,
@@ -19,14 +19,14 @@ describe('algorithm tables', () => {
     expect(['SHA224withRSA', 'SHA256withRSA', 'SHA384withRSA', 'SHA512withRSA'].map(rsaSignatureHash)).toEqual([
       'sha224', 'sha256', 'sha384', 'sha512',
     ]);
-    expect([16, 24, 32].map(aesCbcCipherName)).toEqual(['aes-128-cbc', 'aes-192-cbc', 'aes-256-cbc']);
+    expect([16, 24, 32].map(aesEcbCipherName)).toEqual(['aes-128-ecb', 'aes-192-ecb', 'aes-256-ecb']);
     expect([16, 24, 32].map(aesWrapCipherName)).toEqual(['id-aes128-wrap', 'id-aes192-wrap', 'id-aes256-wrap']);
   });
 
   it('raise InvalidAlgorithmError naming the unknown algorithm', () => {
     expect(() => hmacHash('HmacMD5')).toThrow(new InvalidAlgorithmError('Unsupported HMAC algorithm "HmacMD5"'));
     expect(() => rsaSignatureHash('SHA1withRSA')).toThrow(/"SHA1withRSA"/);
-    expect(() => aesCbcCipherName(20)).toThrow(InvalidAlgorithmError);
+    expect(() => aesEcbCipherName(20)).toThrow(InvalidAlgorithmError);
     expect(() => aesWrapCipherName(8)).toThrow(InvalidAlgorithmError);
     expect(() => hmacHash('toString')).toThrow(InvalidAlgorithmError);
   });

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createSecretKey, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { decryptAttributeValues, encryptAttributeValues } from '../../src/crypto/attribute-batch-cipher';
+import { decryptAttributeValues, encryptAttributeValues } from '../../src/crypto/attribute-cipher';
 import { DecryptionError, EncryptionError } from '../../src/errors';
 
 const CBC = { 16: 'aes-128-cbc', 24: 'aes-192-cbc', 32: 'aes-256-cbc' } as const;
