@@ -3,7 +3,8 @@ import { backoff } from '../encrypted/backoff';
 import type { TableInfo } from '../encrypted/table-info';
 import { writeKey } from '../encrypted/unprocessed-writes';
 import { ConcurrencyLimiter } from '../providers/concurrency-limiter';
-import { awsErrorName, ingestFailure, isThrottling, type IngestFailure } from './ingest-failure';
+import { awsErrorName, ingestFailure, type IngestFailure } from './ingest-failure';
+import { isThrottling } from './dynamodb-throttling';
 import { putEncryptedItem, type EncryptedIngestItem } from './ingest-put';
 
 export interface BatchWriteEncryptedOptions {

@@ -30,12 +30,6 @@ export function ingestFailure(index: number, code: IngestFailureCode, reason: st
   return { index, code, reason: `item ${index}: ${reason}` };
 }
 
-/** DynamoDB's names for "slow down", once the SDK's own retries are spent. */
-export function isThrottling(error: unknown): boolean {
-  const name = (error as { name?: unknown } | undefined)?.name;
-  return name === 'ProvisionedThroughputExceededException' || name === 'ThrottlingException' || name === 'RequestLimitExceeded';
-}
-
 /** The name of an AWS error, for reasons: its message may describe the request, its name never does. */
 export function awsErrorName(error: unknown): string {
   const name = (error as { name?: unknown } | undefined)?.name;

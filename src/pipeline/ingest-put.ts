@@ -1,6 +1,7 @@
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDbItem } from '../format/attribute-value';
-import { awsErrorName, ingestFailure, isThrottling, type IngestFailure } from './ingest-failure';
+import { awsErrorName, ingestFailure, type IngestFailure } from './ingest-failure';
+import { isThrottling } from './dynamodb-throttling';
 
 /** An item already encrypted and signed, with its position in the caller's request. */
 export interface EncryptedIngestItem {

@@ -1,12 +1,5 @@
+import { isThrottling } from './dynamodb-throttling';
 import { CapacityExhaustedError } from './reencrypt-errors';
-
-/** DynamoDB's answers when a table, an index or the account is over its throughput. */
-const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException']);
-
-export function isThrottling(error: unknown): boolean {
-  const name = (error as { name?: unknown } | null | undefined)?.name;
-  return typeof name === 'string' && THROTTLING.has(name);
-}
 
 export interface ThrottleRetryOptions {
   /** Retries after the SDK's own have given up. @default 8 */
