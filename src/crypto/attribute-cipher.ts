@@ -104,14 +104,21 @@ export function encryptAttributeValues(
 
 /**
  * Decrypts each stored `iv || ciphertext` value and removes its PKCS#7 padding. Any failure
- * (bad length, bad padding) is a DecryptionError naming the value's position, never its bytes.
+ * (bad length, bad padding) is a DecryptionError naming the value's position, and its attribute
+ * when `attributeNames` gives one per value, never its bytes.
  */
-export function decryptAttributeValues(key: KeyObject, stored: readonly Uint8Array[], location: ErrorLocation = {}): Buffer[] {
+export function decryptAttributeValues(
+  key: KeyObject,
+  stored: readonly Uint8Array[],
+  location: ErrorLocation = {},
+  attributeNames?: readonly string[],
+): Buffer[] {
+  const at = (index: number): ErrorLocation => (attributeNames === undefined ? location : { ...location, attributeName: attributeNames[index] });
   const cipherName = ecbCipherFor(key, location, DecryptionError);
   let total = 0;
   stored.forEach((value, index) => {
     if (value.length < 2 * BLOCK || value.length % BLOCK !== 0) {
-      throw new DecryptionError(`encrypted value ${index + 1} has an invalid length ${value.length} (whole 16-byte blocks after the IV)`, location);
+      throw new DecryptionError(`encrypted value ${index + 1} has an invalid length ${value.length} (whole 16-byte blocks after the IV)`, at(index));
     }
     total += value.length - BLOCK;
   });
@@ -136,7 +143,7 @@ export function decryptAttributeValues(key: KeyObject, stored: readonly Uint8Arr
     let bad = padding === 0 || padding > BLOCK ? 1 : 0;
     const checked = Math.min(Math.max(padding, 1), BLOCK);
     for (let position = length - checked; position < length; position += 1) bad |= blocks[offset + position] ^ padding;
-    if (bad !== 0) throw new DecryptionError(`encrypted value ${index + 1} did not decrypt: wrong key or corrupted value`, location);
+    if (bad !== 0) throw new DecryptionError(`encrypted value ${index + 1} did not decrypt: wrong key or corrupted value`, at(index));
     plaintexts.push(blocks.subarray(offset, offset + length - padding));
     offset += length;
   });

@@ -143,7 +143,7 @@ export async function decryptDynamoDbItem(item: Readonly<DynamoDbItem>, config: 
   const encryptedNames = Object.keys(signed).filter((name) => actions.action(name) === CryptoAction.ENCRYPT_AND_SIGN);
   if (encryptedNames.length > 0) {
     const ciphertexts = encryptedNames.map((name) => encryptedValueOf(name, signed[name], materials.decryptionKey, description, tableName));
-    const plaintexts = decryptAll(encryptedNames, ciphertexts, materials.decryptionKey as LocalKey, tableName);
+    const plaintexts = decryptAttributeValues((materials.decryptionKey as LocalKey).keyObject, ciphertexts, { tableName }, encryptedNames);
     encryptedNames.forEach((name, index) => {
       decrypted[name] = atAttribute(name, tableName, () => deserializeDecrypted(plaintexts[index], { tableName, attributeName: name }));
     });
@@ -173,17 +173,6 @@ function encryptedValueOf(
     throw new DecryptionError('an ENCRYPT_AND_SIGN attribute must be stored as binary ciphertext', location);
   }
   return value.B;
-}
-
-/** Decrypts every encrypted attribute with one cipher; a failure names the attribute it hit. */
-function decryptAll(names: readonly string[], ciphertexts: readonly Uint8Array[], key: LocalKey, tableName: string | undefined): Buffer[] {
-  try {
-    return decryptAttributeValues(key.keyObject, ciphertexts, { tableName });
-  } catch (error) {
-    const position = /value (\d+)/.exec((error as Error).message);
-    const attributeName = position === null ? undefined : names[Number(position[1]) - 1];
-    throw new DecryptionError('the attribute did not decrypt: wrong key or corrupted item', { tableName, attributeName }, { cause: error });
-  }
 }
 
 function deserializeDecrypted(plaintext: Buffer, location: { tableName?: string; attributeName: string }): AttributeValue {
