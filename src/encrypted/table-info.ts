@@ -25,6 +25,12 @@ export interface TableInfoOptions {
   readonly primaryIndex: TableIndex;
   /** @default [] */
   readonly secondaryIndexes?: readonly SecondaryIndex[];
+  /**
+   * The declared types (`S`, `N`, `B`) of the key attributes of every index, as DescribeTable's
+   * AttributeDefinitions give them.
+   * @default unknown
+   */
+  readonly attributeTypes?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -35,6 +41,7 @@ export class TableInfo {
   readonly name: string;
   readonly primaryIndex: TableIndex;
   readonly secondaryIndexes: readonly SecondaryIndex[];
+  readonly attributeTypes?: Readonly<Record<string, string>>;
 
   constructor(options: TableInfoOptions) {
     if (typeof options?.name !== 'string' || options.name === '') throw new InvalidArgumentError('TableInfo needs a table name');
@@ -51,6 +58,7 @@ export class TableInfo {
     this.name = options.name;
     this.primaryIndex = Object.freeze({ ...options.primaryIndex });
     this.secondaryIndexes = Object.freeze((options.secondaryIndexes ?? []).map((index) => Object.freeze({ ...index })));
+    this.attributeTypes = options.attributeTypes === undefined ? undefined : Object.freeze({ ...options.attributeTypes });
     Object.freeze(this);
   }
 
@@ -74,7 +82,10 @@ export class TableInfo {
         nonKeyAttributes: index.Projection?.NonKeyAttributes,
       }),
     );
-    return new TableInfo({ name, primaryIndex: keys(table.KeySchema), secondaryIndexes: secondary });
+    const attributeTypes = Object.fromEntries(
+      (table.AttributeDefinitions ?? []).map((definition) => [definition.AttributeName as string, definition.AttributeType as string]),
+    );
+    return new TableInfo({ name, primaryIndex: keys(table.KeySchema), secondaryIndexes: secondary, attributeTypes });
   }
 
   /**

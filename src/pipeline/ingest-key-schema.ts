@@ -1,4 +1,5 @@
 import { DescribeTableCommand, type DynamoDBClient, type TableDescription } from '@aws-sdk/client-dynamodb';
+import type { TableInfo } from '../encrypted/table-info';
 import { InvalidArgumentError } from '../errors';
 
 /** The scalar types DynamoDB allows for key attributes. */
@@ -20,17 +21,36 @@ const KEY_TYPES: readonly string[] = ['S', 'N', 'B'];
 
 /** The key schema of a DescribeTable answer: key names from KeySchema, types from AttributeDefinitions. */
 export function keySchemaFromDescription(table: TableDescription): IngestKeySchema {
-  const tableName = table.TableName;
+  return keySchemaOf(
+    table.TableName,
+    table.KeySchema?.find((element) => element.KeyType === 'HASH')?.AttributeName,
+    table.KeySchema?.find((element) => element.KeyType === 'RANGE')?.AttributeName,
+    (table.AttributeDefinitions ?? []).map((definition) => [definition.AttributeName, definition.AttributeType]),
+  );
+}
+
+/**
+ * The key schema of a TableInfo learned with DescribeTable (which carries the key types), so
+ * that ingest does not describe the table a second time; undefined when it has no types.
+ */
+export function keySchemaFromTableInfo(info: TableInfo): IngestKeySchema | undefined {
+  if (info.attributeTypes === undefined) return undefined;
+  return keySchemaOf(info.name, info.primaryIndex.partition, info.primaryIndex.sort, Object.entries(info.attributeTypes));
+}
+
+function keySchemaOf(
+  tableName: string | undefined,
+  partitionKey: string | undefined,
+  sortKey: string | undefined,
+  definitions: ReadonlyArray<readonly [string | undefined, string | undefined]>,
+): IngestKeySchema {
   const attributeTypes: Record<string, KeyAttributeType> = {};
-  for (const definition of table.AttributeDefinitions ?? []) {
-    const { AttributeName: name, AttributeType: type } = definition;
+  for (const [name, type] of definitions) {
     if (name === undefined || type === undefined || !KEY_TYPES.includes(type)) {
       throw new InvalidArgumentError('DescribeTable returned an attribute definition without a name or with a type other than S, N or B', { tableName });
     }
     attributeTypes[name] = type as KeyAttributeType;
   }
-  const partitionKey = table.KeySchema?.find((element) => element.KeyType === 'HASH')?.AttributeName;
-  const sortKey = table.KeySchema?.find((element) => element.KeyType === 'RANGE')?.AttributeName;
   if (partitionKey === undefined || attributeTypes[partitionKey] === undefined || (sortKey !== undefined && attributeTypes[sortKey] === undefined)) {
     throw new InvalidArgumentError('DescribeTable returned no typed partition key', { tableName });
   }

@@ -7,7 +7,7 @@ import { ConcurrencyLimiter } from '../providers/concurrency-limiter';
 import { batchWriteEncrypted } from './ingest-batch-write';
 import { ingestFailure, type IngestFailure, type IngestResult } from './ingest-failure';
 import { checkIngestItem } from './ingest-item-check';
-import { describeKeySchema, type IngestKeySchema } from './ingest-key-schema';
+import { describeKeySchema, keySchemaFromTableInfo, type IngestKeySchema } from './ingest-key-schema';
 import { putEncryptedItem, type EncryptedIngestItem } from './ingest-put';
 
 export interface IngestWriterOptions {
@@ -122,7 +122,8 @@ export class IngestWriter {
     items: readonly unknown[],
     stopOnInvalid: boolean,
   ): Promise<{ table: TableCrypto; encrypted: EncryptedIngestItem[]; failures: IngestFailure[] }> {
-    const [table, schema] = await Promise.all([this.encryptedClient.tableCrypto(this.tableName), this.learnKeySchema()]);
+    const table = await this.encryptedClient.tableCrypto(this.tableName);
+    const schema = await this.learnKeySchema(table.tableInfo);
     assertSameKeys(table.tableInfo, schema);
     const failures: IngestFailure[] = [];
     const valid: EncryptedIngestItem[] = [];
@@ -180,9 +181,11 @@ export class IngestWriter {
     return failures.filter((failure) => failure !== undefined);
   }
 
-  private learnKeySchema(): Promise<IngestKeySchema> {
+  private learnKeySchema(tableInfo: TableInfo): Promise<IngestKeySchema> {
     if (this.keySchema === undefined) {
-      const learning = describeKeySchema(this.encryptedClient.client, this.tableName);
+      // The client's own DescribeTable carries the key types; only key names from configuration need another.
+      const known = keySchemaFromTableInfo(tableInfo);
+      const learning = known === undefined ? describeKeySchema(this.encryptedClient.client, this.tableName) : Promise.resolve(known);
       this.keySchema = learning;
       // A failed DescribeTable is not remembered: the next request asks again.
       learning.catch(() => {

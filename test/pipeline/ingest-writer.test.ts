@@ -89,6 +89,24 @@ function prefix(run: string): (n: number) => string {
 }
 
 describe('IngestWriter', () => {
+  it('learns the key types from the DescribeTable the encrypted client already makes: one call, not two', async () => {
+    const client = localDynamoDbClient();
+    const described: string[] = [];
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'DescribeTableCommand') described.push(context.commandName);
+        return next(args);
+      },
+      { step: 'initialize', name: 'countDescribeTable' },
+    );
+    const writer = new IngestWriter({ encryptedClient: encryptedClient(client), tableName: table });
+    const key = prefix(uniqueName('describe-once'));
+    await expect(writer.write([{ pk: key(1), sk: 1, card: SECRET }])).resolves.toMatchObject({ written: 1, failures: [] });
+    await expect(writer.write([{ pk: key(2), sk: 'not a number' }])).resolves.toMatchObject({ written: 0, failures: [{ index: 0, code: 'invalid' }] });
+    expect(described).toHaveLength(1);
+    client.destroy();
+  });
+
   it('writes valid items encrypted and reports every bad one by position and attribute, never by value', async () => {
     const key = prefix(uniqueName('mixed'));
     const items: unknown[] = [
