@@ -12,8 +12,9 @@ import { WrappedMaterialsProvider } from './wrapped-provider';
  * wrapped provider it stands for. Shared by the MetaStore table code and the offline vector runner.
  */
 
-export const META_STORE_PARTITION_KEY = 'N';
-export const META_STORE_SORT_KEY = 'V';
+import { META_STORE_PARTITION_KEY, META_STORE_SORT_KEY } from './meta-store-keys';
+
+export { META_STORE_PARTITION_KEY, META_STORE_SORT_KEY };
 const MATERIAL_TYPE_VERSION = '0';
 const ENCRYPTION_ALGORITHM = 'AES';
 const INTEGRITY_ALGORITHM = 'HmacSHA256';

@@ -1,0 +1,227 @@
+import { CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { reEncryptEnvironment } from './pipeline-environment';
+import { pipelineFunction, type PipelineFunctionOptions } from './pipeline-function';
+import type { ItemEncryption } from './item-encryption';
+
+/** Most iterations an inline Map runs at once; above it the job uses a Distributed Map. */
+const INLINE_MAP_MAX_CONCURRENCY = 40;
+const MAX_TOTAL_SEGMENTS = 1_000_000;
+
+export interface ReEncryptionJobOptions extends PipelineFunctionOptions {
+  /**
+   * Parallel-scan segments the table is split into; each is processed by a loop of Lambda
+   * invocations, each resuming at the previous one's checkpoint.
+   * @default 4
+   */
+  readonly totalSegments?: number;
+  /**
+   * Segments processed at once (bounds the load on the table and KMS).
+   * @default - totalSegments, at most 40 for an inline Map and 1000 for a Distributed Map
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Run segments as child executions of a Distributed Map, for large segment counts (an inline
+   * Map runs at most 40 at once and keeps every iteration in one execution history).
+   * @default - true when totalSegments is above 40
+   */
+  readonly distributedMap?: boolean;
+  /**
+   * Capacity units per second one segment may consume; the job's budget is this times the
+   * concurrency. Use it to leave capacity to the application on a provisioned table.
+   * @default - unlimited (DynamoDB throttling is still backed off)
+   */
+  readonly readCapacityPerSecond?: number;
+  /** @default - unlimited */
+  readonly writeCapacityPerSecond?: number;
+  /**
+   * An attribute every writer increments, used in the write condition of plaintext items too
+   * large to compare value by value.
+   * @default - plaintext items are compared value by value
+   */
+  readonly versionAttribute?: string;
+  /**
+   * Start the job on a schedule (e.g. weekly, to catch items written by other tools).
+   * @default - started by hand (or by `startOnKeyRotation`)
+   */
+  readonly schedule?: events.Schedule;
+  /**
+   * Start the job when KMS rotates the table's key (EventBridge "KMS CMK Rotation").
+   * @default false
+   */
+  readonly startOnKeyRotation?: boolean;
+  /**
+   * Longest the whole job may run.
+   * @default Duration.days(7)
+   */
+  readonly jobTimeout?: Duration;
+}
+
+export interface ReEncryptionJobProps extends ReEncryptionJobOptions {
+  readonly encryption: ItemEncryption;
+}
+
+/**
+ * Re-encrypts a table (after a key or materials rotation), or encrypts a plaintext one
+ * (backfill): a Step Functions state machine maps over the scan segments, loops each segment's
+ * Lambda on its checkpoint until the segment is done, and sums the counts. The execution fails
+ * (and `failedAlarm` fires) when any item could not be processed or kept changing under it.
+ *
+ * Input (all optional): `{ "dryRun": true, "filter": { "attribute": "status", "equals": "open" } }`.
+ * Output: `{ "totalSegments", "dryRun", "counts": { scanned, encrypted, reencrypted, ... } }`.
+ */
+export class ReEncryptionJob extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly stateMachine: sfn.StateMachine;
+  readonly totalSegments: number;
+  /** Fires when an execution fails: items failed or conflicted, or a segment could not finish. */
+  readonly failedAlarm: cloudwatch.Alarm;
+  readonly errorsAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: ReEncryptionJobProps) {
+    super(scope, id);
+    const totalSegments = props.totalSegments ?? 4;
+    if (!Number.isInteger(totalSegments) || totalSegments < 1 || totalSegments > MAX_TOTAL_SEGMENTS) {
+      throw new Error(`ReEncryptionJob: totalSegments must be a whole number from 1 to ${MAX_TOTAL_SEGMENTS}, got ${totalSegments}`);
+    }
+    const distributed = props.distributedMap ?? totalSegments > INLINE_MAP_MAX_CONCURRENCY;
+    const concurrencyLimit = distributed ? 1000 : INLINE_MAP_MAX_CONCURRENCY;
+    const maxConcurrency = props.maxConcurrency ?? Math.min(totalSegments, concurrencyLimit);
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > concurrencyLimit) {
+      throw new Error(
+        `ReEncryptionJob: maxConcurrency must be a whole number from 1 to ${concurrencyLimit} for ${distributed ? 'a Distributed' : 'an inline'} Map, got ${maxConcurrency}`,
+      );
+    }
+    this.totalSegments = totalSegments;
+    const { encryption } = props;
+
+    this.function = pipelineFunction(this, 'Function', {
+      ...props,
+      handler: 'reencrypt-segment',
+      description: 'Re-encrypts (or backfill-encrypts) one parallel-scan segment of the encrypted table, up to a checkpoint',
+      environment: reEncryptEnvironment(encryption.environment(), props),
+      // The handler stops at a checkpoint before the timeout, so a longer timeout means fewer loops.
+      defaultTimeout: Duration.minutes(5),
+    });
+    // Re-encryption decrypts under old keys and encrypts under the current one.
+    encryption.grantEncrypt(this.function);
+    encryption.grantDecrypt(this.function);
+    encryption.table.grant(this.function, 'dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:PutItem');
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      queryLanguage: sfn.QueryLanguage.JSONATA,
+      definitionBody: sfn.DefinitionBody.fromChainable(this.definition(totalSegments, maxConcurrency, distributed)),
+      timeout: props.jobTimeout ?? Duration.days(7),
+      comment: 'Re-encrypts or backfill-encrypts the table, segment by segment, from checkpoint to checkpoint',
+    });
+    Validations.of(this.stateMachine).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SF1',
+      reason: 'CloudWatch Logs delivery for Step Functions needs logs:*LogDelivery on Resource "*"; the execution history (90 days) and the Lambda logs record every step',
+    });
+    Validations.of(this.stateMachine).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SF2',
+      reason: 'X-Ray tracing needs xray:Put* on Resource "*", which this construct grants nowhere',
+    });
+    Validations.of(this.stateMachine).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.function.node.defaultChild as CfnElement)}.Arn>:*]`,
+      reason: "Step Functions' Lambda invoke permission also names the function's versions and aliases (ARN:*): still this one function",
+    });
+
+    const startInput = (trigger: string) => ({ input: events.RuleTargetInput.fromObject({ trigger }) });
+    if (props.schedule !== undefined) {
+      new events.Rule(this, 'Schedule', { schedule: props.schedule, targets: [new targets.SfnStateMachine(this.stateMachine, startInput('schedule'))] });
+    }
+    if (props.startOnKeyRotation === true) {
+      new events.Rule(this, 'KeyRotation', {
+        description: 'Starts the re-encryption job when KMS rotates the table key',
+        eventPattern: { source: ['aws.kms'], detailType: ['KMS CMK Rotation'], resources: [encryption.key.keyArn] },
+        targets: [new targets.SfnStateMachine(this.stateMachine, startInput('kms-key-rotation'))],
+      });
+    }
+
+    this.failedAlarm = this.stateMachine.metricFailed({ period: Duration.minutes(5) }).createAlarm(this, 'FailedAlarm', {
+      alarmDescription: 'A re-encryption job did not process every item (see the execution output for counts)',
+      threshold: 1,
+      evaluationPeriods: 1,
+    });
+    this.errorsAlarm = this.function.metricErrors({ period: Duration.minutes(5) }).createAlarm(this, 'ErrorsAlarm', {
+      alarmDescription: 'A re-encryption segment invocation failed (Step Functions retries it from its checkpoint)',
+      threshold: 1,
+      evaluationPeriods: 1,
+    });
+  }
+
+  /** Lets `grantee` start the job (and read its executions). */
+  grantStartExecution(grantee: iam.IGrantable): iam.Grant {
+    this.stateMachine.grantRead(grantee);
+    return this.stateMachine.grantStartExecution(grantee);
+  }
+
+  private definition(totalSegments: number, maxConcurrency: number, distributed: boolean): sfn.IChainable {
+    const processSegment = tasks.LambdaInvoke.jsonata(this, 'ProcessSegment', {
+      lambdaFunction: this.function,
+      payload: sfn.TaskInput.fromText(
+        '{% { "segment": $states.input.segment, "totalSegments": $states.input.totalSegments, "exclusiveStartKey": $states.input.checkpoint, "dryRun": $states.input.dryRun, "filter": $states.input.filter } %}',
+      ),
+      // Each invocation reports its own counts: they are added to the segment's so far.
+      outputs:
+        '{% ( $before := $states.input.counts; $now := $states.result.Payload.counts; ' +
+        '{ "segment": $states.input.segment, "totalSegments": $states.input.totalSegments, "dryRun": $states.input.dryRun, "filter": $states.input.filter, ' +
+        '"checkpoint": $states.result.Payload.lastEvaluatedKey, ' +
+        '"counts": $merge($keys($now).( $name := $; { $name: $lookup($now, $name) + ($exists($lookup($before, $name)) ? $lookup($before, $name) : 0) } )) } ) %}',
+    });
+    // A segment that stopped on throttling, a KMS error or a timeout is retried from the checkpoint
+    // it started from (items already done are then counted alreadyCurrent). A bad request or
+    // configuration is not retried: it would fail the same way.
+    processSegment.addRetry({
+      errors: ['ReEncryptSegmentError', 'CapacityExhaustedError', 'KmsThrottlingError', 'Sandbox.Timedout'],       interval: Duration.seconds(10),
+      backoffRate: 2,
+      maxAttempts: 5,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+
+    const segmentDone = sfn.Pass.jsonata(this, 'SegmentDone', { outputs: '{% { "segment": $states.input.segment, "counts": $states.input.counts } %}' });
+    const loop = processSegment.next(
+      sfn.Choice.jsonata(this, 'MoreInSegment')
+        .when(sfn.Condition.jsonata('{% $exists($states.input.checkpoint) %}'), processSegment)
+        .otherwise(segmentDone),
+    );
+
+    const mapProps = {
+      items: sfn.ProvideItems.jsonata(`{% [0..${totalSegments - 1}] %}`),
+      itemSelector: {
+        segment: '{% $states.context.Map.Item.Value %}',
+        totalSegments,
+        dryRun: '{% $states.input.dryRun = true %}',
+        filter: '{% $states.input.filter ? $states.input.filter : null %}',
+      },
+      maxConcurrency,
+    };
+    const segments = distributed
+      ? sfn.DistributedMap.jsonata(this, 'Segments', { ...mapProps, mapExecutionType: sfn.StateMachineType.STANDARD })
+      : sfn.Map.jsonata(this, 'Segments', mapProps);
+    segments.itemProcessor(loop);
+
+    const totals = sfn.Pass.jsonata(this, 'Totals', {
+      outputs:
+        `{% ( $all := $states.input.counts; { "totalSegments": ${totalSegments}, "dryRun": $states.context.Execution.Input.dryRun = true, ` +
+        '"counts": $merge($keys($all[0]).( $name := $; { $name: $sum($all.$lookup($, $name)) } )) } ) %}',
+    });
+    const incomplete = sfn.Fail.jsonata(this, 'ItemsLeftBehind', {
+      error: 'ReEncryptionIncomplete',
+      cause: '{% "items failed: " & $string($states.input.counts.failed) & ", conflicts: " & $string($states.input.counts.conflicts) & " (left unchanged; run the job again)" %}',
+    });
+    return segments.next(totals).next(
+      sfn.Choice.jsonata(this, 'EveryItemProcessed')
+        .when(sfn.Condition.jsonata('{% $states.input.counts.failed > 0 or $states.input.counts.conflicts > 0 %}'), incomplete)
+        .otherwise(new sfn.Succeed(this, 'Done')),
+    );
+  }
+}
