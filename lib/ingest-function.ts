@@ -40,6 +40,11 @@ export interface IngestFunctionOptions extends PipelineFunctionOptions {
    */
   readonly queueBatchSize?: number;
   /**
+   * How long the queue event source gathers messages before invoking; needed for batches above 10.
+   * @default - none: invoke as soon as messages arrive
+   */
+  readonly queueMaxBatchingWindow?: Duration;
+  /**
    * Receives of a message before the new queue moves it to its dead-letter queue.
    * @default 3
    */
@@ -82,6 +87,9 @@ export class IngestFunction extends Construct {
     }
     if (props.queueBatchSize !== undefined && (!Number.isInteger(props.queueBatchSize) || props.queueBatchSize < 1 || props.queueBatchSize > 10_000)) {
       throw new Error(`IngestFunction: queueBatchSize must be a whole number from 1 to 10000, got ${props.queueBatchSize}`);
+    }
+    if ((props.queueBatchSize ?? 10) > 10 && props.queueMaxBatchingWindow === undefined) {
+      throw new Error('IngestFunction: queueBatchSize above 10 needs queueMaxBatchingWindow (SQS hands over at most 10 messages without one)');
     }
     const { encryption } = props;
     const timeout = props.timeout ?? Duration.seconds(30);
@@ -127,7 +135,7 @@ export class IngestFunction extends Construct {
           evaluationPeriods: 1,
         });
       }
-      this.function.addEventSource(new SqsEventSource(this.queue, { batchSize: props.queueBatchSize ?? 10, reportBatchItemFailures: true }));
+      this.function.addEventSource(new SqsEventSource(this.queue, { batchSize: props.queueBatchSize ?? 10, maxBatchingWindow: props.queueMaxBatchingWindow, reportBatchItemFailures: true }));
     }
   }
 

@@ -134,6 +134,18 @@ export class ReEncryptionJob extends Construct {
       reason: "Step Functions' Lambda invoke permission also names the function's versions and aliases (ARN:*): still this one function",
     });
 
+    const distributedMapPolicy = this.stateMachine.node.tryFindChild('DistributedMapPolicy');
+    if (distributedMapPolicy !== undefined) {
+      // The finding ids spell out how CDK names this state machine's executions.
+      const machineName = JSON.stringify({ 'Fn::Select': [6, { 'Fn::Split': [':', { Ref: Stack.of(this).getLogicalId(this.stateMachine.node.defaultChild as CfnElement) }] }] });
+      for (const executions of [`${machineName}:*`, `${machineName}/*:*`]) {
+        Validations.of(distributedMapPolicy).acknowledge({
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${executions}]`,
+          reason: "The Distributed Map starts, describes and stops this state machine's own child executions, whose names Step Functions picks at run time",
+        });
+      }
+    }
+
     const startInput = (trigger: string) => ({ input: events.RuleTargetInput.fromObject({ trigger }) });
     if (props.schedule !== undefined) {
       new events.Rule(this, 'Schedule', { schedule: props.schedule, targets: [new targets.SfnStateMachine(this.stateMachine, startInput('schedule'))] });
