@@ -15,6 +15,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   kms: () => import('./kms'),
   pipeline: () => import('./pipeline'),
   helpers: () => import('./helpers'),
+  bundles: () => import('./bundles'),
 };
 
 async function main(): Promise<void> {
