@@ -85,21 +85,26 @@ export function encryptAttributeValues(
     let used = 0;
     for (const output of outputs) {
       if (output.length <= offset) continue;
-      // P xor previous ciphertext block (the IV for the first block).
-      output.copy(round, used, offset, offset + BLOCK);
-      xorBlockInto(round, used, output, offset - BLOCK);
+      // P xor previous ciphertext block (the IV for the first block). Plain loops, not
+      // Buffer.copy: a copy call per 16-byte block cost more than the AES itself.
+      xorBlocksInto(round, used, output, offset, output, offset - BLOCK);
       used += BLOCK;
     }
     const encrypted = cipher.update(round.subarray(0, used));
     let position = 0;
     for (const output of outputs) {
       if (output.length <= offset) continue;
-      encrypted.copy(output, offset, position, position + BLOCK);
+      for (let index = 0; index < BLOCK; index += 1) output[offset + index] = encrypted[position + index];
       position += BLOCK;
     }
   }
   cipher.final();
   return outputs;
+}
+
+/** target[targetOffset..+16) = left[leftOffset..+16) xor right[rightOffset..+16). */
+function xorBlocksInto(target: Buffer, targetOffset: number, left: Uint8Array, leftOffset: number, right: Uint8Array, rightOffset: number): void {
+  for (let index = 0; index < BLOCK; index += 1) target[targetOffset + index] = left[leftOffset + index] ^ right[rightOffset + index];
 }
 
 /**
