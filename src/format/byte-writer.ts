@@ -34,9 +34,10 @@ export class ByteWriter {
 
   /** u32 byte length, then the UTF-8 bytes. The caller must have checked the text is well formed. */
   writeLengthPrefixedText(text: string): void {
-    // UTF-8 needs at most three bytes per UTF-16 unit, so this is always enough room and
-    // saves measuring the string before encoding it.
-    this.reserve(4 + text.length * 3);
+    // UTF-8 needs at most three bytes per UTF-16 unit: when that fits, the string need not be
+    // measured. When it does not, measuring is cheaper than growing to three times the size.
+    const worstCase = text.length * 3;
+    this.reserve(4 + (this.length + 4 + worstCase <= this.buffer.length ? worstCase : Buffer.byteLength(text, 'utf8')));
     const written = this.buffer.write(text, this.length + 4);
     this.buffer.writeUInt32BE(written, this.length);
     this.length += 4 + written;
