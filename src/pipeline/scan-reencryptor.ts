@@ -51,7 +51,10 @@ export interface ScanReEncryptorOptions {
   readonly writeCapacityPerSecond?: number;
   /** Items per Scan page; a checkpoint falls at each page boundary. @default 100 */
   readonly pageSize?: number;
-  /** Items of a page processed at once. @default 16 */
+  /**
+   * Items processed at once in a segment. The next page's first items start as the slots of the
+   * last ones of the page before free up; a checkpoint still covers only whole pages. @default 16
+   */
   readonly concurrency?: number;
   /** New attempts after a write found the item changed, each after a consistent re-read. @default 3 */
   readonly maxConflictRetries?: number;
@@ -189,37 +192,59 @@ export class ScanReEncryptor {
     const failureReasons: Record<string, number> = {};
     const itemRun: ItemRunOptions = { dryRun, filter };
     const stopBelowMs = this.stopThreshold(run);
+    // One limit for the whole segment rather than one per page: the next page's items start as
+    // the slots of this page's last ones free up, instead of the page draining to its slowest
+    // write while the thread that does the cryptography sits idle.
+    const limiter = new ConcurrencyLimiter(this.concurrency);
+    const stopping: { fatal?: { error: unknown } } = {};
+    // Pages whose items were started, oldest first: at most the one finishing and the one started.
+    const started: StartedPage[] = [];
     let checkpoint = exclusiveStartKey;
     let slowestPageMs = 0;
+    // Every item of the oldest page and the ones before it is done: an exact checkpoint.
+    const finishOldest = async (): Promise<void> => {
+      const page = started[0];
+      await page.settled;
+      // A page that is not all done stays first: the checkpoint can go no further.
+      if (page.fatal !== undefined) throw page.fatal.error;
+      started.shift();
+      checkpoint = page.lastEvaluatedKey;
+      slowestPageMs = Math.max(slowestPageMs, performance.now() - page.startedAt);
+    };
     const scan = (startKey: DynamoDbItem | undefined) => {
       const page = this.scanPage(tableInfo, segment, totalSegments, startKey);
       page.catch(() => undefined); // awaited below; a failure while the previous page is processed is not unhandled
       return page;
     };
     let next: Promise<ScanCommandOutput> | undefined = scan(checkpoint);
-    while (next !== undefined) {
-      const started = performance.now();
-      try {
+    try {
+      while (next !== undefined) {
+        const startedAt = performance.now();
         const page: ScanCommandOutput = await next;
         next = undefined;
         // The next page is read while this one is processed, unless there will not be time to
         // process it too. At least one page per call, so that a run always makes progress.
+        // A page's time runs from when it was asked for until its last item is done, so it
+        // includes finishing the page before it: two pages' time still covers this one and the next.
         const timeForAnother = run.remainingTimeMs === undefined || run.remainingTimeMs() >= stopBelowMs + 2 * slowestPageMs;
         if (page.LastEvaluatedKey !== undefined && timeForAnother && run.shouldStop?.() !== true) next = scan(page.LastEvaluatedKey);
         counts.scanned += page.Items?.length ?? 0;
-        await this.processPage(processor, tableInfo, page.Items ?? [], itemRun, counts, failureReasons);
-        // Every item of this page and the ones before it is done: an exact checkpoint.
-        checkpoint = page.LastEvaluatedKey;
-      } catch (error) {
-        throw new ReEncryptSegmentError(
-          `segment ${segment} of ${totalSegments} stopped: ${(error as Error | undefined)?.name ?? 'an error'} (resume from lastEvaluatedKey)`,
-          tableInfo.name,
-          checkpoint,
-          counts,
-          { cause: error },
-        );
+        started.push(this.startPage(processor, tableInfo, page.Items ?? [], itemRun, counts, failureReasons, limiter, stopping, page.LastEvaluatedKey, startedAt));
+        if (started.length > 1) await finishOldest();
       }
-      slowestPageMs = Math.max(slowestPageMs, performance.now() - started);
+      while (started.length > 0) await finishOldest();
+    } catch (error) {
+      // Nothing may still be writing when the run reports its checkpoint. Pages already started
+      // are let finish (after a failed Scan they can), and those done in order still move it.
+      await Promise.all(started.map((page) => page.settled));
+      while (started.length > 0 && started[0].fatal === undefined) await finishOldest();
+      throw new ReEncryptSegmentError(
+        `segment ${segment} of ${totalSegments} stopped: ${(error as Error | undefined)?.name ?? 'an error'} (resume from lastEvaluatedKey)`,
+        tableInfo.name,
+        checkpoint,
+        counts,
+        { cause: error },
+      );
     }
     return { lastEvaluatedKey: checkpoint, counts, failureReasons };
   }
@@ -288,28 +313,37 @@ export class ScanReEncryptor {
   }
 
   /**
-   * Processes a page's items, `concurrency` at a time. A fatal error is thrown only once every
-   * item of the page has settled, so nothing is still writing when the run reports its checkpoint.
+   * Starts a page's items through the segment's limiter; the returned page settles once every
+   * one of them has, failed or not (a fatal error is recorded on the page, never thrown, so that
+   * nothing is still writing when the run reports its checkpoint). After a fatal error anywhere
+   * in the segment, items not yet started are left alone.
    */
-  private async processPage(
+  private startPage(
     processor: ItemProcessor,
     tableInfo: TableInfo,
     items: readonly DynamoDbItem[],
     run: ItemRunOptions,
     counts: ReEncryptCounts,
     failureReasons: Record<string, number>,
-  ): Promise<void> {
-    const limiter = new ConcurrencyLimiter(this.concurrency);
-    let fatal: { error: unknown } | undefined;
-    await Promise.all(
+    limiter: ConcurrencyLimiter,
+    stopping: { fatal?: { error: unknown } },
+    lastEvaluatedKey: DynamoDbItem | undefined,
+    startedAt: number,
+  ): StartedPage {
+    const page: StartedPage = { lastEvaluatedKey, startedAt, settled: Promise.resolve() };
+    page.settled = Promise.all(
       items.map((item) =>
         limiter.run(async () => {
-          if (fatal !== undefined) return;
+          if (stopping.fatal !== undefined) {
+            page.fatal ??= stopping.fatal; // not processed: the page is not done
+            return;
+          }
           try {
             counts[await processor.process(item, run, counts)] += 1;
           } catch (error) {
             if (!isItemFailure(error)) {
-              fatal ??= { error };
+              page.fatal ??= { error };
+              stopping.fatal ??= page.fatal;
               return;
             }
             counts.failed += 1;
@@ -319,9 +353,20 @@ export class ScanReEncryptor {
           }
         }),
       ),
-    );
-    if (fatal !== undefined) throw fatal.error;
+    ).then(() => undefined);
+    return page;
   }
+}
+
+/** A page whose items were handed to the segment's limiter. */
+interface StartedPage {
+  /** Resolves (never rejects) once every item of the page has been processed or skipped. */
+  settled: Promise<void>;
+  /** Set when an item met a failure of DynamoDB or KMS as a whole, or was skipped after one. */
+  fatal?: { error: unknown };
+  readonly lastEvaluatedKey?: DynamoDbItem;
+  /** When the page was asked for (performance.now()), for the time budget. */
+  readonly startedAt: number;
 }
 
 function primaryKey(item: Readonly<DynamoDbItem>, tableInfo: TableInfo): DynamoDbItem {

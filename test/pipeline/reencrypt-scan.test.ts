@@ -27,6 +27,7 @@ import { ReservedAttributes } from '../../src/format/material-description-keys';
 import { RawDecryptionMaterials, RawEncryptionMaterials } from '../../src/materials/raw-materials';
 import { descriptionEntryClassifier, kmsKeyClassifier, mostRecentVersionClassifier } from '../../src/pipeline/reencrypt-classifier';
 import { addCounts, emptyCounts, type ReEncryptCounts } from '../../src/pipeline/reencrypt-counts';
+import { ReEncryptSegmentError } from '../../src/pipeline/reencrypt-errors';
 import { ScanReEncryptor, type ScanReEncryptorOptions } from '../../src/pipeline/scan-reencryptor';
 import { AwsKmsMaterialsProvider, KmsDecryptionMaterials } from '../../src/providers/aws-kms-provider';
 import type { CryptographicMaterialsProvider } from '../../src/providers/cryptographic-materials-provider';
@@ -401,6 +402,36 @@ describe('ScanReEncryptor', () => {
     expect(total).toMatchObject({ scanned: 120, encrypted: 120, retried: 0 });
     expect(writes.size).toBe(120);
     expect([...writes.values()].every((count) => count === 1)).toBe(true);
+    await expectAllDecrypt(table, provider, new Map(items.map((item) => [keyText(item), item])));
+  });
+
+  it('a failure on a page started while the one before is still writing: the checkpoint stops before the failed page', async () => {
+    const table = await createTable();
+    const items = Array.from({ length: 40 }, (_, index) => plainItem(index));
+    await fillPlaintext(table, items);
+    // Scan order of segment 0 of 1 is stable: the first page's items and the failing one (on the second page).
+    const order = (await scanAll(table)).map(keyText);
+    const firstPage = new Set(order.slice(0, 10));
+    const failing = order[14];
+    const { client } = instrumentedClient(async (_command, key) => {
+      // The first page's writes are slow, so the second page's items run while it finishes.
+      if (firstPage.has(key)) await new Promise((resolve) => setTimeout(resolve, 150));
+      if (key === failing) throw Object.assign(new Error('the service is unavailable'), { name: 'ServiceUnavailable' });
+    });
+    const provider = freshStaticProvider();
+    const engine = reEncryptor(table, { client, materialsProvider: provider, classifier: () => true, pageSize: 10, concurrency: 4 });
+    const error = await engine.processSegment({ segment: 0, totalSegments: 1 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ReEncryptSegmentError);
+    const checkpoint = (error as ReEncryptSegmentError).lastEvaluatedKey;
+    // Exactly the first page: it finished after the failure on the second one, which is not covered.
+    expect(checkpoint === undefined ? undefined : keyText(checkpoint)).toBe(order[9]);
+    const stored = new Map((await scanAll(table)).map((item) => [keyText(item), item]));
+    for (const key of order.slice(0, 10)) expect(stored.get(key)?.[SIG]).toBeDefined();
+    expect(stored.get(failing)?.[SIG]).toBeUndefined();
+
+    const rest = await reEncryptor(table, { materialsProvider: provider, classifier: () => true, pageSize: 10 }).processSegment({ segment: 0, totalSegments: 1, exclusiveStartKey: checkpoint });
+    expect(rest.lastEvaluatedKey).toBeUndefined();
+    expect(rest.counts.failed).toBe(0);
     await expectAllDecrypt(table, provider, new Map(items.map((item) => [keyText(item), item])));
   });
 
