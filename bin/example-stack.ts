@@ -26,7 +26,7 @@ export class EncryptedOrdersStack extends Stack {
       },
       ingest: { sources: [IngestSource.QUEUE, IngestSource.FUNCTION_URL] },
       decryptedStream: { fifo: true },
-      reEncryption: { totalSegments: 8, schedule: events.Schedule.cron({ weekDay: 'SUN', hour: '3', minute: '0' }), startOnKeyRotation: true },
+      reEncryption: { totalSegments: 8, schedule: events.Schedule.cron({ weekDay: 'SUN', hour: '3', minute: '0' }) },
     });
   }
 }

@@ -4,8 +4,10 @@
  * as `exclusiveStartKey` (a Step Functions loop, or any caller) until `lastEvaluatedKey` is absent.
  *
  * Event: `{ segment, totalSegments, exclusiveStartKey?, dryRun?, filter?: { attribute, equals } }`,
- * keys in DynamoDB JSON (binary as base64). Configuration: the DDBEC_* environment variables,
- * read once at cold start. The work is `ScanReEncryptor`'s; this file only translates.
+ * keys in DynamoDB JSON (binary as base64); or `{ rotateMaterials: true }` to create a new
+ * MetaStore version first (most-recent materials), answered with `{ rotated: { materialName,
+ * version } }`. Configuration: the DDBEC_* environment variables, read once at cold start. The
+ * work is `ScanReEncryptor`'s and `rotateMaterials`'s; this file only translates.
  */
 import type { Context } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -13,11 +15,12 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import type { AwsClients } from '../src/pipeline/materials-from-config';
-import { readReEncryptConfig } from '../src/pipeline/pipeline-config';
+import { readReEncryptConfig, type ReEncryptConfig } from '../src/pipeline/pipeline-config';
 import type { ReEncryptCounts } from '../src/pipeline/reencrypt-counts';
 import { ReEncryptRequestError, ReEncryptSegmentError } from '../src/pipeline/reencrypt-errors';
 import { reEncryptorFromConfig } from '../src/pipeline/reencrypt-from-config';
 import { segmentCheckpointToJson, segmentRequestFromJson } from '../src/pipeline/reencrypt-request';
+import { isMaterialsRotationRequest, rotateMaterials, type MaterialsRotationResult } from '../src/pipeline/reencrypt-rotation';
 import type { ScanReEncryptor } from '../src/pipeline/scan-reencryptor';
 import { observability } from './observability';
 
@@ -28,9 +31,16 @@ export interface ReEncryptSegmentResponse {
   readonly failureReasons: Record<string, number>;
 }
 
+/** The answer to `{ rotateMaterials: true }`. */
+export interface MaterialsRotationResponse {
+  readonly rotated: MaterialsRotationResult;
+}
+
 export interface ReEncryptSegmentDependencies {
   /** @default built from the environment (`readReEncryptConfig`) */
   readonly reEncryptor?: Pick<ScanReEncryptor, 'processSegment'>;
+  /** @default a new MetaStore version of the configured material (`rotateMaterials`) */
+  readonly rotateMaterials?: () => Promise<MaterialsRotationResult>;
   /** Where the configuration is read when no reEncryptor is given. @default process.env */
   readonly environment?: Readonly<Record<string, string | undefined>>;
   /** @default new clients with the SDK's defaults */
@@ -42,7 +52,10 @@ export interface ReEncryptSegmentDependencies {
   readonly metrics?: Metrics;
 }
 
-export type ReEncryptSegmentHandler = (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<ReEncryptSegmentResponse>;
+export interface ReEncryptSegmentHandler {
+  (event: { readonly rotateMaterials: true }, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<MaterialsRotationResponse>;
+  (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<ReEncryptSegmentResponse>;
+}
 
 /**
  * Builds the handler. Without a reEncryptor it reads the configuration now, so a missing or
@@ -52,10 +65,25 @@ export function createReEncryptSegmentHandler(dependencies: ReEncryptSegmentDepe
   const defaults = dependencies.logger === undefined || dependencies.metrics === undefined ? observability('reencrypt') : undefined;
   const logger = dependencies.logger ?? (defaults as { logger: Logger }).logger;
   const metrics = dependencies.metrics ?? (defaults as { metrics: Metrics }).metrics;
-  const reEncryptor = dependencies.reEncryptor ?? reEncryptorFromEnvironment(dependencies);
+  const fromEnvironment = dependencies.reEncryptor === undefined || dependencies.rotateMaterials === undefined ? configuredWork(dependencies) : undefined;
+  const reEncryptor = dependencies.reEncryptor ?? (fromEnvironment as ConfiguredWork).reEncryptor;
+  const rotate = dependencies.rotateMaterials ?? (fromEnvironment as ConfiguredWork).rotateMaterials;
 
-  return async (event, context) => {
+  const handle = async (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<ReEncryptSegmentResponse | MaterialsRotationResponse> => {
     if (typeof (context as Partial<Context>).functionName === 'string') logger.addContext(context as Context);
+    if (isMaterialsRotationRequest(event)) {
+      try {
+        const rotated = await rotate();
+        logger.info('materials rotated: new items and re-encrypted ones use this version', { ...rotated });
+        metrics.addMetric('MaterialsRotated', MetricUnit.Count, 1);
+        return { rotated };
+      } catch (error) {
+        logger.error('materials rotation failed', { errorName: (error as Error | undefined)?.name, errorMessage: (error as Error | undefined)?.message });
+        throw error;
+      } finally {
+        metrics.publishStoredMetrics();
+      }
+    }
     let request;
     try {
       request = segmentRequestFromJson(event);
@@ -94,12 +122,22 @@ export function createReEncryptSegmentHandler(dependencies: ReEncryptSegmentDepe
       metrics.publishStoredMetrics();
     }
   };
+  // The event decides the answer's shape; the overloads let callers see which one they get.
+  return handle as ReEncryptSegmentHandler;
 }
 
-function reEncryptorFromEnvironment(dependencies: ReEncryptSegmentDependencies): Pick<ScanReEncryptor, 'processSegment'> {
-  const config = readReEncryptConfig(dependencies.environment ?? process.env);
+interface ConfiguredWork {
+  readonly reEncryptor: Pick<ScanReEncryptor, 'processSegment'>;
+  readonly rotateMaterials: () => Promise<MaterialsRotationResult>;
+}
+
+function configuredWork(dependencies: ReEncryptSegmentDependencies): ConfiguredWork {
+  const config: ReEncryptConfig = readReEncryptConfig(dependencies.environment ?? process.env);
   const clients = dependencies.clients ?? { dynamoDb: new DynamoDBClient({}), kms: new KMSClient({}) };
-  return reEncryptorFromConfig(config, clients, dependencies.reEncryptorOptions);
+  return {
+    reEncryptor: reEncryptorFromConfig(config, clients, dependencies.reEncryptorOptions),
+    rotateMaterials: () => rotateMaterials(config.materials, clients),
+  };
 }
 
 function recordCounts(metrics: Metrics, counts: ReEncryptCounts, dryRun: boolean): void {
@@ -120,7 +158,7 @@ const coldStart: { handler?: ReEncryptSegmentHandler; error?: unknown } = (() =>
   }
 })();
 
-export async function handler(event: unknown, context: Context): Promise<ReEncryptSegmentResponse> {
+export async function handler(event: unknown, context: Context): Promise<ReEncryptSegmentResponse | MaterialsRotationResponse> {
   if (coldStart.handler === undefined) throw coldStart.error;
   return coldStart.handler(event, context);
 }

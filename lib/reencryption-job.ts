@@ -13,7 +13,12 @@ import type { ItemEncryption } from './item-encryption';
 
 /** Most iterations an inline Map runs at once; above it the job uses a Distributed Map. */
 const INLINE_MAP_MAX_CONCURRENCY = 40;
-const MAX_TOTAL_SEGMENTS = 1_000_000;
+/**
+ * Most segments a job may have: the Map collects one result per segment (about 170 bytes) into
+ * one state output, which Step Functions caps at 256 KiB. A thousand segments of a few GB each
+ * cover tables of terabytes.
+ */
+const MAX_TOTAL_SEGMENTS = 1000;
 
 export interface ReEncryptionJobOptions extends PipelineFunctionOptions {
   /**
@@ -53,7 +58,10 @@ export interface ReEncryptionJobOptions extends PipelineFunctionOptions {
    */
   readonly schedule?: events.Schedule;
   /**
-   * Start the job when KMS rotates the table's key (EventBridge "KMS CMK Rotation").
+   * Start the job when KMS rotates the table's key (EventBridge "KMS CMK Rotation"), with
+   * `rotateMaterials`: a new MetaStore version, wrapped under the new key material, and every
+   * item moved to it. Needs most-recent materials: Direct KMS items stay readable under a rotated
+   * key, and KMS rotation keeps their key ARN, so there is nothing to re-encrypt.
    * @default false
    */
   readonly startOnKeyRotation?: boolean;
@@ -74,7 +82,9 @@ export interface ReEncryptionJobProps extends ReEncryptionJobOptions {
  * Lambda on its checkpoint until the segment is done, and sums the counts. The execution fails
  * (and `failedAlarm` fires) when any item could not be processed or kept changing under it.
  *
- * Input (all optional): `{ "dryRun": true, "filter": { "attribute": "status", "equals": "open" } }`.
+ * Input (all optional): `{ "dryRun": true, "filter": { "attribute": "status", "equals": "open" },
+ * "rotateMaterials": true }`; `rotateMaterials` (most-recent materials) first creates a new
+ * MetaStore version, so the run moves every item to new keys.
  * Output: `{ "totalSegments", "dryRun", "counts": { scanned, encrypted, reencrypted, ... } }`.
  */
 export class ReEncryptionJob extends Construct {
@@ -101,6 +111,11 @@ export class ReEncryptionJob extends Construct {
     }
     this.totalSegments = totalSegments;
     const { encryption } = props;
+    if (props.startOnKeyRotation === true && encryption.materials.kind !== 'most-recent') {
+      throw new Error(
+        'ReEncryptionJob: startOnKeyRotation needs EncryptionMaterials.mostRecent(); with Direct KMS a rotated key keeps its ARN and KMS still decrypts every item, so there is nothing to re-encrypt (to change keys, make the new key current with the old one in previousKeys, then start the job)',
+      );
+    }
 
     this.function = pipelineFunction(this, 'Function', {
       ...props,
@@ -146,15 +161,14 @@ export class ReEncryptionJob extends Construct {
       }
     }
 
-    const startInput = (trigger: string) => ({ input: events.RuleTargetInput.fromObject({ trigger }) });
     if (props.schedule !== undefined) {
-      new events.Rule(this, 'Schedule', { schedule: props.schedule, targets: [new targets.SfnStateMachine(this.stateMachine, startInput('schedule'))] });
+      new events.Rule(this, 'Schedule', { schedule: props.schedule, targets: [new targets.SfnStateMachine(this.stateMachine, { input: events.RuleTargetInput.fromObject({ trigger: 'schedule' }) })] });
     }
     if (props.startOnKeyRotation === true) {
       new events.Rule(this, 'KeyRotation', {
         description: 'Starts the re-encryption job when KMS rotates the table key',
         eventPattern: { source: ['aws.kms'], detailType: ['KMS CMK Rotation'], resources: [encryption.key.keyArn] },
-        targets: [new targets.SfnStateMachine(this.stateMachine, startInput('kms-key-rotation'))],
+        targets: [new targets.SfnStateMachine(this.stateMachine, { input: events.RuleTargetInput.fromObject({ trigger: 'kms-key-rotation', rotateMaterials: true }) })],
       });
     }
 
@@ -193,7 +207,8 @@ export class ReEncryptionJob extends Construct {
     // it started from (items already done are then counted alreadyCurrent). A bad request or
     // configuration is not retried: it would fail the same way.
     processSegment.addRetry({
-      errors: ['ReEncryptSegmentError', 'CapacityExhaustedError', 'KmsThrottlingError', 'Sandbox.Timedout'],       interval: Duration.seconds(10),
+      errors: ['ReEncryptSegmentError', 'CapacityExhaustedError', 'KmsThrottlingError', 'Sandbox.Timedout'],
+      interval: Duration.seconds(10),
       backoffRate: 2,
       maxAttempts: 5,
       jitterStrategy: sfn.JitterType.FULL,
@@ -211,8 +226,10 @@ export class ReEncryptionJob extends Construct {
       itemSelector: {
         segment: '{% $states.context.Map.Item.Value %}',
         totalSegments,
-        dryRun: '{% $states.input.dryRun = true %}',
-        filter: '{% $states.input.filter ? $states.input.filter : null %}',
+        // Passed on as given, so the handler refuses a malformed value (a "true" string, an empty
+        // filter) instead of a typo silently turning a dry run into a real one.
+        dryRun: '{% $exists($states.input.dryRun) ? $states.input.dryRun : false %}',
+        filter: '{% $exists($states.input.filter) ? $states.input.filter : null %}',
       },
       maxConcurrency,
     };
@@ -230,10 +247,20 @@ export class ReEncryptionJob extends Construct {
       error: 'ReEncryptionIncomplete',
       cause: '{% "items failed: " & $string($states.input.counts.failed) & ", conflicts: " & $string($states.input.counts.conflicts) & " (left unchanged; run the job again)" %}',
     });
-    return segments.next(totals).next(
+    // `rotateMaterials` first: the segments' runs then all see the new version as the current one.
+    const newMaterialsVersion = tasks.LambdaInvoke.jsonata(this, 'NewMaterialsVersion', {
+      lambdaFunction: this.function,
+      payload: sfn.TaskInput.fromText('{% { "rotateMaterials": true } %}'),
+      outputs: '{% $merge([$states.input, { "materialsVersion": $states.result.Payload.rotated.version }]) %}',
+    });
+    const start = sfn.Choice.jsonata(this, 'RotateMaterialsFirst')
+      .when(sfn.Condition.jsonata('{% $states.input.rotateMaterials = true %}'), newMaterialsVersion.next(segments))
+      .otherwise(segments);
+    segments.next(totals).next(
       sfn.Choice.jsonata(this, 'EveryItemProcessed')
         .when(sfn.Condition.jsonata('{% $states.input.counts.failed > 0 or $states.input.counts.conflicts > 0 %}'), incomplete)
         .otherwise(new sfn.Succeed(this, 'Done')),
     );
+    return start;
   }
 }

@@ -14,14 +14,17 @@ export interface AwsClients {
 
 /** The materials provider a pipeline configuration names: Direct KMS, or MostRecent over a KMS-protected MetaStore. */
 export function materialsProviderFor(materials: MaterialsConfig, clients: AwsClients): CryptographicMaterialsProvider {
-  const kmsProvider = new AwsKmsMaterialsProvider({
-    keyId: materials.kmsKeyId,
-    kmsClient: clients.kms,
-    allowedKeyIds: materials.allowedKmsKeyIds,
-  });
-  if (materials.kind === 'direct-kms') return kmsProvider;
-  const metaStore = new MetaStore({ tableName: materials.metaStoreTableName, materialsProvider: kmsProvider, dynamoDbClient: clients.dynamoDb });
-  return new MostRecentProvider({ providerStore: metaStore, materialName: materials.materialName, versionTtlMs: materials.versionTtlMs });
+  if (materials.kind === 'direct-kms') return kmsProviderFor(materials, clients);
+  return new MostRecentProvider({ providerStore: metaStoreFor(materials, clients), materialName: materials.materialName, versionTtlMs: materials.versionTtlMs });
+}
+
+/** The MetaStore of most-recent materials, its versions protected by the configured KMS key. */
+export function metaStoreFor(materials: Extract<MaterialsConfig, { kind: 'most-recent' }>, clients: AwsClients): MetaStore {
+  return new MetaStore({ tableName: materials.metaStoreTableName, materialsProvider: kmsProviderFor(materials, clients), dynamoDbClient: clients.dynamoDb });
+}
+
+function kmsProviderFor(materials: MaterialsConfig, clients: AwsClients): AwsKmsMaterialsProvider {
+  return new AwsKmsMaterialsProvider({ keyId: materials.kmsKeyId, kmsClient: clients.kms, allowedKeyIds: materials.allowedKmsKeyIds });
 }
 
 /** The table's TableInfo when the configuration names its keys (no DescribeTable needed), else undefined. */

@@ -1,6 +1,4 @@
-import { MetaStore } from '../providers/meta-store';
-import { AwsKmsMaterialsProvider } from '../providers/aws-kms-provider';
-import { materialsProviderFor, tableInfoFor, type AwsClients } from './materials-from-config';
+import { materialsProviderFor, metaStoreFor, tableInfoFor, type AwsClients } from './materials-from-config';
 import type { ReEncryptConfig } from './pipeline-config';
 import { kmsKeyClassifier, mostRecentVersionClassifier, type MaterialsClassifier } from './reencrypt-classifier';
 import { ScanReEncryptor, type ScanReEncryptorOptions } from './scan-reencryptor';
@@ -34,10 +32,5 @@ function classifierFor(config: ReEncryptConfig, clients: AwsClients): MaterialsC
   const { materials } = config;
   if (materials.kind === 'direct-kms') return kmsKeyClassifier({ keyId: materials.kmsKeyId, kmsClient: clients.kms });
   // Only maxVersion is asked of this store: the provider that protects the versions is never called here.
-  const providerStore = new MetaStore({
-    tableName: materials.metaStoreTableName,
-    materialsProvider: new AwsKmsMaterialsProvider({ keyId: materials.kmsKeyId, kmsClient: clients.kms }),
-    dynamoDbClient: clients.dynamoDb,
-  });
-  return mostRecentVersionClassifier({ providerStore, materialName: materials.materialName });
+  return mostRecentVersionClassifier({ providerStore: metaStoreFor(materials, clients), materialName: materials.materialName });
 }

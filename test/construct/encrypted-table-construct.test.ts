@@ -356,10 +356,18 @@ describe('re-encryption', () => {
     expect(definition).toContain('\\"MaxConcurrency\\":200');
   });
 
-  test('a schedule and the key rotation start the job', () => {
-    const { template } = synth({ reEncryption: { schedule: events.Schedule.rate(Duration.days(7)), startOnKeyRotation: true } });
-    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(7 days)' });
-    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: ['aws.kms'], 'detail-type': ['KMS CMK Rotation'], resources: [Match.anyValue()] } });
+  test('a schedule and the key rotation start the job; the rotation first asks for new materials', () => {
+    const { template } = synth({ materials: EncryptionMaterials.mostRecent(), reEncryption: { schedule: events.Schedule.rate(Duration.days(7)), startOnKeyRotation: true } });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(7 days)', Targets: [Match.objectLike({ Input: '{"trigger":"schedule"}' })] });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.kms'], 'detail-type': ['KMS CMK Rotation'], resources: [Match.anyValue()] },
+      Targets: [Match.objectLike({ Input: '{"trigger":"kms-key-rotation","rotateMaterials":true}' })],
+    });
+    expect(definitionOf(template)).toContain('RotateMaterialsFirst');
+  });
+
+  test('a key rotation trigger with Direct KMS is refused: there would be nothing to re-encrypt', () => {
+    expect(() => synth({ reEncryption: { startOnKeyRotation: true } })).toThrow(/startOnKeyRotation needs EncryptionMaterials.mostRecent\(\)/);
   });
 
   test('capacity budgets and the version attribute reach the handler', () => {
@@ -373,6 +381,7 @@ describe('re-encryption', () => {
 
   test('bad settings are refused', () => {
     expect(() => synth({ reEncryption: { totalSegments: 0 } })).toThrow(/totalSegments must be a whole number from 1/);
+    expect(() => synth({ reEncryption: { totalSegments: 1001 } })).toThrow(/totalSegments must be a whole number from 1 to 1000/);
     expect(() => synth({ reEncryption: { totalSegments: 8, maxConcurrency: 41 } })).toThrow(/maxConcurrency must be a whole number from 1 to 40 for an inline Map/);
   });
 });

@@ -12,8 +12,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { IConstruct } from 'constructs';
 import { BatchWriteItemCommand, DeleteTableCommand, ScanCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
-import { createReEncryptSegmentHandler, type ReEncryptSegmentResponse } from '../../lambda/reencrypt-segment';
+import { createReEncryptSegmentHandler, type MaterialsRotationResponse, type ReEncryptSegmentResponse } from '../../lambda/reencrypt-segment';
 import { observability } from '../../lambda/observability';
+import { EncryptionMaterials } from '../../lib/encryption-materials';
 import { ItemEncryption } from '../../lib/item-encryption';
 import { ReEncryptionJob, type ReEncryptionJobOptions } from '../../lib/reencryption-job';
 import { TableCrypto } from '../../src/encrypted/table-crypto';
@@ -24,7 +25,11 @@ import type { DynamoDbItem } from '../../src/format/attribute-value';
 import { ReservedAttributes } from '../../src/format/material-description-keys';
 import { addCounts, emptyCounts, type ReEncryptCounts } from '../../src/pipeline/reencrypt-counts';
 import { ReEncryptSegmentError } from '../../src/pipeline/reencrypt-errors';
+import { deserializeMaterialDescription } from '../../src/format/material-description';
+import { MaterialDescriptionKeys } from '../../src/format/material-description-keys';
 import { AwsKmsMaterialsProvider } from '../../src/providers/aws-kms-provider';
+import { MetaStore } from '../../src/providers/meta-store';
+import { MostRecentProvider } from '../../src/providers/most-recent-provider';
 import { localDynamoDbClient, localKmsClient, uniqueName } from '../support/local-aws';
 import { runStateMachine, type ExecutionResult } from '../support/state-machine-runner';
 import { createPkSkTable } from '../support/tables';
@@ -66,6 +71,8 @@ interface Synthesized {
   readonly environment: Record<string, unknown>;
   readonly tableToken: string;
   readonly keyArnToken: string;
+  /** With most-recent materials: the MetaStore table's name token. */
+  readonly metaStoreToken?: string;
 }
 
 /**
@@ -82,7 +89,7 @@ function placeholder(token: unknown): string {
   throw new Error(`unexpected token in the template: ${JSON.stringify(token)}`);
 }
 
-function synthesize(options: ReEncryptionJobOptions): Synthesized {
+function synthesize(options: ReEncryptionJobOptions, materials?: EncryptionMaterials): Synthesized {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'Test', { env: { account: '111111111111', region: 'eu-west-1' } });
   const table = new dynamodb.Table(stack, 'Table', {
@@ -90,7 +97,7 @@ function synthesize(options: ReEncryptionJobOptions): Synthesized {
     sortKey: { name: 'sk', type: dynamodb.AttributeType.NUMBER },
   });
   const key = new kms.Key(stack, 'Key');
-  const encryption = new ItemEncryption(stack, 'Encryption', { table, key });
+  const encryption = new ItemEncryption(stack, 'Encryption', { table, key, materials });
   const job = new ReEncryptionJob(stack, 'Job', { ...options, encryption });
   const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
   const template = Template.fromStack(stack);
@@ -107,6 +114,7 @@ function synthesize(options: ReEncryptionJobOptions): Synthesized {
     environment: (functionResource.Properties.Environment as { Variables: Record<string, unknown> }).Variables,
     tableToken: placeholder({ Ref: logicalId(table) }),
     keyArnToken: placeholder({ 'Fn::GetAtt': [logicalId(key), 'Arn'] }),
+    metaStoreToken: encryption.metaStoreTable === undefined ? undefined : placeholder({ Ref: logicalId(encryption.metaStoreTable) }),
   };
 }
 
@@ -191,8 +199,9 @@ function lambdaContext() {
 }
 
 /** The synthesized environment with the table and key tokens resolved to the local ones. */
-function resolvedEnvironment(synthesized: Synthesized, table: TableInfo): Record<string, string> {
+function resolvedEnvironment(synthesized: Synthesized, table: TableInfo, metaStoreTableName?: string): Record<string, string> {
   const values: Record<string, string> = { [synthesized.tableToken]: table.name, [synthesized.keyArnToken]: keyArn };
+  if (synthesized.metaStoreToken !== undefined && metaStoreTableName !== undefined) values[synthesized.metaStoreToken] = metaStoreTableName;
   return Object.fromEntries(
     Object.entries(synthesized.environment).map(([name, value]) => {
       const text = placeholder(value);
@@ -209,19 +218,26 @@ async function execute(
   table: TableInfo,
   input: Record<string, unknown>,
   client: DynamoDBClient = dynamoDb,
-): Promise<ExecutionResult & { calls: Invocation[]; peakConcurrency: number }> {
+  metaStoreTableName?: string,
+): Promise<ExecutionResult & { calls: Invocation[]; rotations: MaterialsRotationResponse[]; peakConcurrency: number }> {
   const { logger, metrics } = observability('reencrypt');
   const handler = createReEncryptSegmentHandler({
-    environment: resolvedEnvironment(synthesized, table),
+    environment: resolvedEnvironment(synthesized, table, metaStoreTableName),
     clients: { dynamoDb: client, kms: kmsClient },
     logger,
     metrics,
     reEncryptorOptions: { pageSize: PAGE_SIZE },
   });
   const calls: Invocation[] = [];
+  const rotations: MaterialsRotationResponse[] = [];
   let running = 0;
   let peakConcurrency = 0;
   const lambda = async (payload: unknown) => {
+    if ((payload as { rotateMaterials?: unknown }).rotateMaterials === true) {
+      const rotation = await handler({ rotateMaterials: true }, lambdaContext());
+      rotations.push(rotation);
+      return rotation;
+    }
     const event = payload as SegmentEvent;
     running += 1;
     peakConcurrency = Math.max(peakConcurrency, running);
@@ -237,7 +253,7 @@ async function execute(
     }
   };
   const result = await runStateMachine(synthesized.definition, input, { functions: { [synthesized.functionArn]: lambda } });
-  return { ...result, calls, peakConcurrency };
+  return { ...result, calls, rotations, peakConcurrency };
 }
 
 /** The counts of the invocations that succeeded, summed here (independently of the JSONata). */
@@ -389,5 +405,62 @@ describe('the re-encryption state machine when a segment stops on an outage', ()
     expect(outputCounts(result)).toEqual(summed(result.calls));
     expect(outputCounts(result)).toMatchObject({ scanned: ITEMS, encrypted: ITEMS - wroteBeforeFailing, alreadyCurrent: wroteBeforeFailing, failed: 0 });
     await expectAllEncrypted(table, items);
+  });
+});
+
+describe('bad input to the state machine', () => {
+  it('a malformed dryRun fails the execution in the handler instead of running for real', async () => {
+    const { table, items } = await plaintextTable(20);
+    const result = await execute(inline, table, { dryRun: 'true' });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('ReEncryptRequestError');
+    expect(result.calls.every((call) => call.response === undefined)).toBe(true);
+    expect(await scanAll(table)).toEqual(items);
+  });
+
+  it('rotateMaterials with Direct KMS fails before any segment runs', async () => {
+    const { table, items } = await plaintextTable(10);
+    const result = await execute(inline, table, { rotateMaterials: true });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('MaterialsRotationError');
+    expect(result.calls).toHaveLength(0);
+    expect(await scanAll(table)).toEqual(items);
+  });
+});
+
+describe('the re-encryption state machine with most-recent materials', () => {
+  const ITEMS = 80;
+  const mostRecent = synthesize({ totalSegments: TOTAL_SEGMENTS }, EncryptionMaterials.mostRecent({ materialName: 'orders' }));
+
+  const metaIds = async (table: TableInfo) =>
+    new Set([...(await scanAll(table)).values()].map((item) => deserializeMaterialDescription(item[ReservedAttributes.MATERIAL_DESCRIPTION].B as Uint8Array).get(MaterialDescriptionKeys.META_ID)));
+
+  it('rotateMaterials creates a new MetaStore version first, then moves every item to it', async () => {
+    const { table, items } = await plaintextTable(ITEMS);
+    const metaStoreTableName = uniqueName('meta-store');
+    tables.push(metaStoreTableName);
+    await MetaStore.createTable(dynamoDb, metaStoreTableName);
+
+    const backfill = await execute(mostRecent, table, {}, dynamoDb, metaStoreTableName);
+    expect(backfill.status).toBe('SUCCEEDED');
+    expect(backfill.rotations).toHaveLength(0);
+    expect(outputCounts(backfill)).toMatchObject({ scanned: ITEMS, encrypted: ITEMS });
+    expect(await metaIds(table)).toEqual(new Set(['orders#0']));
+
+    const rotation = await execute(mostRecent, table, { rotateMaterials: true, trigger: 'kms-key-rotation' }, dynamoDb, metaStoreTableName);
+    expect(rotation.status).toBe('SUCCEEDED');
+    expect(rotation.rotations).toEqual([{ rotated: { materialName: 'orders', version: 1 } }]);
+    expect(outputCounts(rotation)).toEqual(summed(rotation.calls));
+    expect(outputCounts(rotation)).toMatchObject({ scanned: ITEMS, reencrypted: ITEMS, alreadyCurrent: 0, failed: 0 });
+    expect(await metaIds(table)).toEqual(new Set(['orders#1']));
+
+    const metaStore = new MetaStore({
+      tableName: metaStoreTableName,
+      materialsProvider: new AwsKmsMaterialsProvider({ keyId: keyArn, kmsClient, strict: true }),
+      dynamoDbClient: dynamoDb,
+    });
+    const provider = new MostRecentProvider({ providerStore: metaStore, materialName: 'orders', versionTtlMs: 60_000 });
+    const config = new TableCrypto(table, provider, new AttributeActions()).config;
+    for (const [key, item] of await scanAll(table)) await expect(decryptDynamoDbItem(item, config)).resolves.toEqual(items.get(key));
   });
 });
