@@ -32,7 +32,7 @@ import { MetaStore } from '../../src/providers/meta-store';
 import { MostRecentProvider } from '../../src/providers/most-recent-provider';
 import { localDynamoDbClient, localKmsClient, uniqueName } from '../support/local-aws';
 import { runStateMachine, type ExecutionResult } from '../support/state-machine-runner';
-import { createPkSkTable } from '../support/tables';
+import { createPkSkTable, samplePlaintextItem } from '../support/tables';
 
 const TOTAL_SEGMENTS = 4;
 const PAGE_SIZE = 10;
@@ -122,18 +122,7 @@ const inline = synthesize({ totalSegments: TOTAL_SEGMENTS });
 
 // ---------- tables and items ----------
 
-function plainItem(index: number): DynamoDbItem {
-  const id = String(index).padStart(4, '0');
-  return {
-    pk: { S: `customer-${id}` },
-    sk: { N: String(index % 7) },
-    card: { S: `secret-card-${id}` },
-    amount: { N: `${index}.25` },
-    tags: { SS: ['a', `tag-${id}`] },
-    nested: { M: { list: { L: [{ S: `deep-${id}` }, { BOOL: true }] } } },
-    category: { S: index % 3 === 0 ? 'gold' : 'plain' },
-  };
-}
+const plainItem = samplePlaintextItem;
 
 const keyText = (item: DynamoDbItem) => `${item.pk.S}/${item.sk.N}`;
 

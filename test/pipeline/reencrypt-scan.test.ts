@@ -36,7 +36,7 @@ import { MostRecentProvider } from '../../src/providers/most-recent-provider';
 import { StaticMaterialsProvider } from '../../src/providers/static-provider';
 import { freshStaticProvider } from '../support/fresh-static-provider';
 import { localDynamoDbClient, localKmsClient, uniqueName } from '../support/local-aws';
-import { createPkSkTable } from '../support/tables';
+import { createPkSkTable, samplePlaintextItem } from '../support/tables';
 
 const SIG = ReservedAttributes.SIGNATURE;
 const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand']);
@@ -60,17 +60,7 @@ async function createTable(prefix = 'reencrypt'): Promise<TableInfo> {
 }
 
 function plainItem(index: number): DynamoDbItem {
-  const id = String(index).padStart(4, '0');
-  return {
-    pk: { S: `customer-${id}` },
-    sk: { N: String(index % 7) },
-    card: { S: `secret-card-${id}` },
-    amount: { N: `${index}.25` },
-    tags: { SS: ['a', `tag-${id}`] },
-    nested: { M: { list: { L: [{ S: `deep-${id}` }, { BOOL: true }] } } },
-    category: { S: index % 3 === 0 ? 'gold' : 'plain' },
-    note: { S: `note-${id}` },
-  };
+  return { ...samplePlaintextItem(index), note: { S: `note-${String(index).padStart(4, '0')}` } };
 }
 
 const keyText = (item: DynamoDbItem) => `${item.pk.S}/${item.sk.N}`;
