@@ -1,11 +1,12 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import type * as events from 'aws-cdk-lib/aws-events';
+import * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { streamEnvironment } from './pipeline-environment';
@@ -27,6 +28,16 @@ export interface DecryptedStreamOptions extends PipelineFunctionOptions {
   readonly targetTopics?: sns.ITopic[];
   /** @default - none */
   readonly targetEventBuses?: events.IEventBus[];
+  /**
+   * Create an SNS topic as a target (encrypted, TLS only), exposed as `targetTopic`.
+   * @default false
+   */
+  readonly createTopic?: boolean;
+  /**
+   * Create an EventBridge bus as a target, exposed as `targetEventBus`.
+   * @default false
+   */
+  readonly createEventBus?: boolean;
   /**
    * Make the queue created when no target is given a FIFO queue: messages are grouped by table
    * and partition key, so consumers see each item's changes in order.
@@ -86,6 +97,10 @@ export class DecryptedStream extends Construct {
   readonly eventSource: DynamoEventSource;
   /** The queue created when no target was given. */
   readonly targetQueue?: sqs.Queue;
+  /** The topic created with `createTopic`. */
+  readonly targetTopic?: sns.Topic;
+  /** The bus created with `createEventBus`. */
+  readonly targetEventBus?: events.EventBus;
   readonly deadLetterQueue: sqs.IQueue;
   readonly failureDestination: sqs.IQueue;
   /** Fires when a record fails verification (or is plaintext under DEAD_LETTER). */
@@ -112,9 +127,16 @@ export class DecryptedStream extends Construct {
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
       throw new Error(`DecryptedStream: batchSize must be a whole number from 1 to 10000, got ${batchSize}`);
     }
-    const givenTargets = (props.targetQueues?.length ?? 0) + (props.targetTopics?.length ?? 0) + (props.targetEventBuses?.length ?? 0);
+    if (props.createTopic === true) {
+      // SNS encrypts with its AWS managed key; the stream's plaintext never rests unencrypted.
+      this.targetTopic = new sns.Topic(this, 'TargetTopic', { enforceSSL: true, masterKey: kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns') });
+    }
+    if (props.createEventBus === true) this.targetEventBus = new events.EventBus(this, 'TargetEventBus');
+    const targetTopics = [...(props.targetTopics ?? []), ...(this.targetTopic === undefined ? [] : [this.targetTopic])];
+    const targetEventBuses = [...(props.targetEventBuses ?? []), ...(this.targetEventBus === undefined ? [] : [this.targetEventBus])];
+    const givenTargets = (props.targetQueues?.length ?? 0) + targetTopics.length + targetEventBuses.length;
     if (props.fifo === true && givenTargets > 0) {
-      throw new Error('DecryptedStream: fifo applies to the queue created when no target is given; pass your own FIFO queue in targetQueues instead');
+      throw new Error('DecryptedStream: fifo applies to the queue created when no other target is given; pass your own FIFO queue in targetQueues instead');
     }
     if (givenTargets === 0) {
       this.targetQueue = new sqs.Queue(this, 'TargetQueue', {
@@ -137,8 +159,8 @@ export class DecryptedStream extends Construct {
       description: 'Decrypts DynamoDB stream records of the encrypted table and delivers them to its targets',
       environment: streamEnvironment(encryption.environment(), {
         targetQueueUrls: targetQueues.map((queue) => queue.queueUrl),
-        targetTopicArns: (props.targetTopics ?? []).map((topic) => topic.topicArn),
-        targetEventBusNames: (props.targetEventBuses ?? []).map((bus) => bus.eventBusName),
+        targetTopicArns: targetTopics.map((topic) => topic.topicArn),
+        targetEventBusNames: targetEventBuses.map((bus) => bus.eventBusName),
         deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
         plaintextRecords: props.plaintextRecords ?? PlaintextRecords.DEAD_LETTER,
       }),
@@ -147,8 +169,8 @@ export class DecryptedStream extends Construct {
     });
     encryption.grantDecrypt(this.function);
     for (const queue of targetQueues) queue.grantSendMessages(this.function);
-    for (const topic of props.targetTopics ?? []) topic.grantPublish(this.function);
-    for (const bus of props.targetEventBuses ?? []) bus.grantPutEventsTo(this.function);
+    for (const topic of targetTopics) topic.grantPublish(this.function);
+    for (const bus of targetEventBuses) bus.grantPutEventsTo(this.function);
     this.deadLetterQueue.grantSendMessages(this.function);
     Validations.of(this.function.role as iam.IRole).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',

@@ -312,6 +312,20 @@ describe('decrypted stream', () => {
     });
   });
 
+  test('a topic and a bus can be created as targets, with no queue then', () => {
+    const { template, stack, construct } = synth({ decryptedStream: { createTopic: true, createEventBus: true } });
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    template.resourceCountIs('AWS::SQS::Queue', 2); // dead letters and failure destination only
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    const environment = functionEnvironment(template, 'DecryptedStream');
+    expect(environment[Names.TARGET_TOPIC_ARNS]).toEqual(stack.resolve(construct.decryptedStream?.targetTopic?.topicArn));
+    expect(environment[Names.TARGET_EVENT_BUS_NAMES]).toEqual(stack.resolve(construct.decryptedStream?.targetEventBus?.eventBusName));
+    expect(environment[Names.TARGET_QUEUE_URLS]).toBe('');
+    const actions = policyStatements(template).filter((statement) => statement.policy.includes('DecryptedStream')).flatMap(actionsOf);
+    expect(actions).toEqual(expect.arrayContaining(['sns:Publish', 'events:PutEvents']));
+  });
+
   test('alarms watch the dead letters, the failure destination, the iterator age and errors', () => {
     const { template, construct } = synth({ decryptedStream: {} });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'IteratorAge', Statistic: 'Maximum' });
@@ -324,7 +338,7 @@ describe('decrypted stream', () => {
     expect(() => synth({ decryptedStream: { batchSize: 0 } })).toThrow(/batchSize must be/);
     expect(() =>
       synth({}, (stack) => ({ decryptedStream: { fifo: true, targetTopics: [sns.Topic.fromTopicArn(stack, 'T', 'arn:aws:sns:eu-west-1:111111111111:t')] } })),
-    ).toThrow(/fifo applies to the queue created when no target is given/);
+    ).toThrow(/fifo applies to the queue created when no other target is given/);
   });
 });
 

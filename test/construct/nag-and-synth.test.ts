@@ -38,6 +38,8 @@ describe('cdk-nag AwsSolutionsChecks', () => {
         targetQueues: [sqs.Queue.fromQueueArn(stack, 'Q', 'arn:aws:sqs:eu-west-1:111111111111:changes')],
         targetTopics: [sns.Topic.fromTopicArn(stack, 'T', 'arn:aws:sns:eu-west-1:111111111111:changes')],
         targetEventBuses: [events.EventBus.fromEventBusName(stack, 'B', 'orders')],
+        createTopic: true,
+        createEventBus: true,
       },
       reEncryption: { totalSegments: 100 },
     });
