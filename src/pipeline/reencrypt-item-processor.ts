@@ -110,7 +110,8 @@ export class ItemProcessor {
     const description = descriptionOf(item, this.options.tableInfo.name);
     if (classifier.decidesFromDescription === true && run.filter === undefined) {
       if (await classifier.isCurrent({ description })) return { outcome: 'alreadyCurrent' };
-      const { plaintext } = await this.decrypt(item);
+      // The classifier has decided: no need to record the materials the decryption uses.
+      const plaintext = await decryptDynamoDbItem(item, this.options.sourceConfig);
       return { outcome: 'reencrypted', replacement: await encryptDynamoDbItem(plaintext, targetConfig) };
     }
     const { plaintext, materials } = await this.decrypt(item);
