@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
@@ -105,6 +105,12 @@ export class EncryptedTableConstruct extends Construct {
   readonly reEncryptionJob?: ReEncryptionJob;
   /** Every alarm of the pipelines, to route to one SNS topic or dashboard. */
   readonly alarms: cloudwatch.Alarm[];
+  /**
+   * The handlers' shared settings (table, materials, attribute actions) as a stack output: the
+   * JSON object of DDBEC_* variables that `ddbec --config FILE` reads, so an operator's CLI run
+   * uses exactly what the Lambdas use.
+   */
+  readonly configurationOutput: CfnOutput;
 
   constructor(scope: Construct, id: string, props: EncryptedTableConstructProps) {
     super(scope, id);
@@ -135,6 +141,10 @@ export class EncryptedTableConstruct extends Construct {
     if (props.ingest !== undefined) this.ingest = new IngestFunction(this, 'Ingest', { ...props.ingest, encryption });
     if (props.decryptedStream !== undefined) this.decryptedStream = new DecryptedStream(this, 'DecryptedStream', { ...props.decryptedStream, encryption });
     if (props.reEncryption !== undefined) this.reEncryptionJob = new ReEncryptionJob(this, 'ReEncryption', { ...props.reEncryption, encryption });
+    this.configurationOutput = new CfnOutput(this, 'PipelineConfiguration', {
+      description: 'Settings for ddbec --config (save the value as a JSON file)',
+      value: Stack.of(this).toJsonString(this.encryption.environment()),
+    });
     this.alarms = [
       ...(this.ingest === undefined ? [] : [this.ingest.errorsAlarm, ...(this.ingest.deadLetterQueueAlarm === undefined ? [] : [this.ingest.deadLetterQueueAlarm])]),
       ...(this.decryptedStream === undefined

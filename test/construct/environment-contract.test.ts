@@ -106,6 +106,20 @@ describe('the environment contract, on the example stack', () => {
   });
 });
 
+test('the PipelineConfiguration output is the DDBEC_* settings the handlers read (for ddbec --config)', () => {
+  const template = exampleTemplate();
+  const outputs = template.findOutputs('*');
+  const [name, output] = Object.entries(outputs).find(([id]) => id.includes('PipelineConfiguration')) ?? [];
+  expect(name).toBeDefined();
+  // A Fn::Join of text and references: resolved as CloudFormation would, it is a JSON object.
+  const settings = JSON.parse(deployed(template, (output as { Value: unknown }).Value)) as Record<string, string>;
+  const config = readReEncryptConfig(settings);
+  expect(config.table.tableName).toMatch(/^table-/);
+  expect(config.materials.kind).toBe('direct-kms');
+  expect(config.attributeActions.action('status')).toBe(1);
+  expect(settings).toEqual(expect.objectContaining(Object.fromEntries(Object.entries(deployedEnvironment(template, 'ReEncryption')).filter(([key]) => key in settings))));
+});
+
 test('the contract holds for most-recent materials, every target kind and re-encryption budgets', () => {
   const stack = testStack();
   new EncryptedTableConstruct(stack, 'Orders', {
