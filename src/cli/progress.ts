@@ -89,13 +89,14 @@ class BarReporter implements ProgressReporter {
 class LineReporter implements ProgressReporter {
   private readonly startedAt = performance.now();
   private readonly timer: NodeJS.Timeout;
-  private latest: ProgressSnapshot = { scanned: 0, details: {} };
+  private latest: ProgressSnapshot;
   private printed?: ProgressSnapshot;
 
   constructor(
     private readonly options: ProgressOptions,
     private readonly stream: NodeJS.WriteStream,
   ) {
+    this.latest = { scanned: options.alreadyScanned ?? 0, details: {} };
     this.timer = setInterval(() => this.print(), Math.max(0.1, options.intervalSeconds) * 1000);
     // Progress lines must never keep a finished job's process alive.
     this.timer.unref();

@@ -27,6 +27,8 @@ export interface ReEncryptionJobOptions {
   readonly concurrency: number;
   /** Capacity units per second for the whole job (reads and writes each), split between the concurrent segments. */
   readonly rate?: number;
+  /** Items per Scan page: the grain of the checkpoints. */
+  readonly pageSize: number;
   readonly dryRun: boolean;
   readonly checkpoint?: CheckpointFile;
   readonly interruption: Interruption;
@@ -68,7 +70,7 @@ export async function runReEncryptionJob(options: ReEncryptionJobOptions): Promi
   };
   const pending = job.segments.filter((segment) => !segment.done);
   const lanes = Math.min(options.concurrency, pending.length);
-  const reEncryptor = () => reEncryptorFromConfig(options.config, options.clients, engineOptions(options.rate, lanes, onItemFailure));
+  const reEncryptor = () => reEncryptorFromConfig(options.config, options.clients, engineOptions(options, lanes, onItemFailure));
 
   let failure: { error: unknown } | undefined;
   const stopRequested = () => interruption.requested || failure !== undefined;
@@ -121,13 +123,15 @@ function record(segment: SegmentProgress, counts: Parameters<typeof addCounts>[1
   for (const [reason, count] of Object.entries(failureReasons)) segment.failureReasons[reason] = (segment.failureReasons[reason] ?? 0) + count;
 }
 
-function engineOptions(rate: number | undefined, lanes: number, onItemFailure: ScanReEncryptorOptions['onItemFailure']): Parameters<typeof reEncryptorFromConfig>[2] {
+function engineOptions(options: ReEncryptionJobOptions, lanes: number, onItemFailure: ScanReEncryptorOptions['onItemFailure']): Parameters<typeof reEncryptorFromConfig>[2] {
+  const { rate } = options;
   // Each lane has its own engine and so its own capacity budget: each gets its share. Without
   // --rate, the configuration's per-segment budget (DDBEC_*_CAPACITY_PER_SECOND) applies.
   const share = rate === undefined ? undefined : rate / lanes;
   return {
     // The run's time is the checkpoint interval, not a Lambda's timeout: no margin to keep.
     safetyMarginMs: 0,
+    pageSize: options.pageSize,
     onItemFailure,
     ...(share === undefined ? {} : { readCapacityPerSecond: share, writeCapacityPerSecond: share }),
   };

@@ -13,6 +13,7 @@ interface ReEncryptFlags extends MaterialsFlags, ConnectionFlags {
   readonly segments: number;
   readonly concurrency?: number;
   readonly rate?: number;
+  readonly pageSize: number;
   readonly dryRun: boolean;
   readonly checkpoint?: string;
   readonly maxKeys: number;
@@ -56,6 +57,7 @@ export function reEncryptionCommand(kind: JobKind): Command {
       'capacity units per second for the whole job, for reads and for writes, split between the concurrent segments (default: unlimited, or DDBEC_READ/WRITE_CAPACITY_PER_SECOND per segment)',
       positiveNumber,
     )
+    .option('--page-size <n>', 'items per Scan page; a checkpoint falls between pages, so smaller pages lose less work to a kill', wholeNumber(1, 1000), 100)
     .option('--dry-run', 'count what would be encrypted and re-encrypted, write nothing', false)
     .option('--checkpoint <file>', "save each segment's progress here about once a second; when the file exists, resume from it")
     .option('--max-keys <n>', 'print the keys of at most this many items that could not be processed', wholeNumber(0), 100)
@@ -85,13 +87,15 @@ async function runReEncryptionCommand(kind: JobKind, flags: ReEncryptFlags): Pro
       totalSegments: flags.segments,
       concurrency,
       rate: flags.rate,
+      pageSize: flags.pageSize,
       dryRun: flags.dryRun,
       checkpoint,
       interruption,
       maxKeys: flags.maxKeys,
       progress: (alreadyScanned) => progressReporter({ label, estimatedTotal: estimatedItemCount, intervalSeconds: flags.progressInterval, alreadyScanned }),
     }).catch((error: unknown) => {
-      throw checkpoint === undefined ? error : new ResumableFailure(error, checkpoint.path);
+      // A refused or unwritable checkpoint file is the problem itself, not saved progress.
+      throw checkpoint === undefined || error instanceof CliError ? error : new ResumableFailure(error, checkpoint.path);
     });
     printSummary(kind, result.job, flags.json, result.alreadyComplete);
     if (result.interrupted) {
