@@ -10,7 +10,11 @@ export interface ProgressReporter {
   update(snapshot: ProgressSnapshot): void;
   /** A line for the user (a bad item's key, "stopping..."), printed without breaking a bar. */
   note(line: string): void;
-  finish(): void;
+  /**
+   * Stops reporting. After a failure no final progress line is printed: the error line that
+   * follows should be the only thing the user has to read.
+   */
+  finish(succeeded: boolean): void;
 }
 
 export interface ProgressOptions {
@@ -82,6 +86,7 @@ class BarReporter implements ProgressReporter {
   }
 
   finish(): void {
+    // A bar stays on screen either way: on a terminal it is where the job stood.
     this.bars.stop();
   }
 }
@@ -110,9 +115,9 @@ class LineReporter implements ProgressReporter {
     this.stream.write(`${line}\n`);
   }
 
-  finish(): void {
+  finish(succeeded: boolean): void {
     clearInterval(this.timer);
-    this.print();
+    if (succeeded) this.print();
   }
 
   private print(): void {

@@ -112,7 +112,7 @@ export async function runReEncryptionJob(options: ReEncryptionJobOptions): Promi
     await Promise.all(Array.from({ length: lanes }, lane));
   } finally {
     report();
-    progress.finish();
+    progress.finish(failure === undefined);
   }
   if (failure !== undefined) throw failure.error;
   return { job, interrupted: interruption.requested && !jobComplete(job), alreadyComplete: false, resumed: saved !== undefined };

@@ -60,6 +60,7 @@ async function runExport(flags: ExportFlags): Promise<number> {
       if (reported <= flags.maxKeys) progress.note(`ddbec: item ${key} not exported: ${why}`);
       else if (reported === flags.maxKeys + 1) progress.note(`ddbec: more items left out; their keys are not printed (--max-keys ${flags.maxKeys})`);
     };
+    let scanned = false;
     try {
       await scanSegments({
         client: clients.dynamoDb,
@@ -81,8 +82,9 @@ async function runExport(flags: ExportFlags): Promise<number> {
           progress.update({ scanned: counts.scanned, details: { exported: counts.exported, tampered: counts.tampered, plaintext: counts.plaintext } });
         },
       });
+      scanned = true;
     } finally {
-      progress.finish();
+      progress.finish(scanned);
     }
     await sink.close();
     const invalid = counts.tampered + counts.plaintext;

@@ -60,6 +60,7 @@ async function runVerify(flags: VerifyFlags): Promise<number> {
     const progress = progressReporter({ label: `verify ${tableInfo.name}`, estimatedTotal: estimatedItemCount, intervalSeconds: flags.progressInterval });
     const counts = { scanned: 0, valid: 0, tampered: 0, plaintext: 0 };
     const badItems: BadItem[] = [];
+    let scanned = false;
     try {
       await scanSegments({
         client: clients.dynamoDb,
@@ -78,8 +79,9 @@ async function runVerify(flags: VerifyFlags): Promise<number> {
           progress.update({ scanned: counts.scanned, details: { valid: counts.valid, tampered: counts.tampered, plaintext: counts.plaintext } });
         },
       });
+      scanned = true;
     } finally {
-      progress.finish();
+      progress.finish(scanned);
     }
     const bad = counts.tampered + counts.plaintext;
     const complete = !interruption.requested;

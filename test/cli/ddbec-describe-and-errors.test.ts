@@ -1,0 +1,193 @@
+/**
+ * `ddbec describe` (materials from the description alone, with KMS unreachable), every
+ * `--help` text, and the one-line errors: a missing table, a bad configuration, no
+ * credentials, a KMS key that does not exist.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DeleteTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateKeyCommand } from '@aws-sdk/client-kms';
+import { EncryptedClient } from '../../src/encrypted/encrypted-client';
+import { TableInfo } from '../../src/encrypted/table-info';
+import { deserializeMaterialDescription } from '../../src/format/material-description';
+import { ReservedAttributes } from '../../src/format/material-description-keys';
+import { ddbecProgram } from '../../src/cli/program';
+import { AwsKmsMaterialsProvider } from '../../src/providers/aws-kms-provider';
+import { MetaStore } from '../../src/providers/meta-store';
+import { MostRecentProvider } from '../../src/providers/most-recent-provider';
+import { runDdbec, scanTable, temporaryDirectory, writeConfigFile } from '../support/cli-run';
+import { localDynamoDbClient, localKmsClient, uniqueName } from '../support/local-aws';
+import { createPkSkTable, samplePlaintextItem } from '../support/tables';
+
+const dynamoDb = localDynamoDbClient();
+const kms = localKmsClient();
+const tables: string[] = [];
+const directory = temporaryDirectory();
+/** Nothing listens here: a command that called KMS would fail. */
+const NO_KMS = { AWS_ENDPOINT_URL_KMS: 'http://127.0.0.1:9' };
+let tableName: string;
+let keyArn: string;
+
+beforeAll(async () => {
+  tableName = uniqueName('cli-describe');
+  const metaStoreTable = uniqueName('cli-describe-meta');
+  tables.push(tableName, metaStoreTable);
+  await Promise.all([createPkSkTable(dynamoDb, tableName), MetaStore.createTable(dynamoDb, metaStoreTable)]);
+  keyArn = (await kms.send(new CreateKeyCommand({ Description: 'ddbec describe tests' }))).KeyMetadata?.Arn as string;
+  const tableInfos = [new TableInfo({ name: tableName, primaryIndex: { partition: 'pk', sort: 'sk' } })];
+  const direct = new EncryptedClient({ client: dynamoDb, materialsProvider: new AwsKmsMaterialsProvider({ keyId: keyArn, kmsClient: kms }), tableInfos });
+  await direct.putItem({ TableName: tableName, Item: samplePlaintextItem(1) });
+  const metaStore = new MetaStore({ tableName: metaStoreTable, materialsProvider: new AwsKmsMaterialsProvider({ keyId: keyArn, kmsClient: kms }), dynamoDbClient: dynamoDb });
+  await metaStore.newProvider('orders');
+  await metaStore.newProvider('orders');
+  const mostRecent = new EncryptedClient({ client: dynamoDb, materialsProvider: new MostRecentProvider({ providerStore: metaStore, materialName: 'orders', versionTtlMs: 60_000 }), tableInfos });
+  await mostRecent.putItem({ TableName: tableName, Item: samplePlaintextItem(2) });
+  await dynamoDb.send(new PutItemCommand({ TableName: tableName, Item: samplePlaintextItem(3) }));
+});
+
+afterAll(async () => {
+  await Promise.all(tables.map((TableName) => dynamoDb.send(new DeleteTableCommand({ TableName })).catch(() => undefined)));
+  dynamoDb.destroy();
+  kms.destroy();
+});
+
+describe('describe', () => {
+  test('shows a Direct KMS item\'s materials without calling KMS, the data key truncated', async () => {
+    const result = await runDdbec(['describe', '--table', tableName, '--key', '{"pk":"customer-0001","sk":1}'], { env: NO_KMS });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const stored = (await scanTable(dynamoDb, tableName)).find((item) => item.pk.S === 'customer-0001');
+    const description = Object.fromEntries(deserializeMaterialDescription(stored?.[ReservedAttributes.MATERIAL_DESCRIPTION].B as Uint8Array));
+    const wrappedKey = description['amzn-ddb-env-key'];
+    expect(wrappedKey.length).toBeGreaterThan(16);
+    expect(result.stdout).toContain('item {"pk":"customer-0001","sk":1}');
+    expect(result.stdout).toContain('materials:           Direct KMS');
+    expect(result.stdout).toContain('key wrapping:        kms');
+    expect(result.stdout).toContain(`content key:         ${description['amzn-ddb-env-alg']}`);
+    expect(result.stdout).toContain(`signing key:         ${description['amzn-ddb-sig-alg']}`);
+    expect(result.stdout).toContain(`encrypted data key:  ${wrappedKey.slice(0, 16)}... (${wrappedKey.length} characters)`);
+    expect(result.stdout).not.toContain(wrappedKey);
+    expect(result.stdout).not.toContain('secret-card');
+  });
+
+  test('--json for the first items: Direct KMS, the MetaStore material and version, plaintext', async () => {
+    const result = await runDdbec(['describe', '--table', tableName, '--limit', '10', '--json'], { env: NO_KMS });
+    expect(result.code).toBe(0);
+    const described = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { key: { pk: string }; provider: string; materialName?: string; version?: number; keyWrappingAlgorithm?: string });
+    expect(described).toHaveLength(3);
+    const byItem = Object.fromEntries(described.map((entry) => [entry.key.pk, entry]));
+    expect(byItem['customer-0001']).toMatchObject({ provider: 'direct-kms', keyWrappingAlgorithm: 'kms' });
+    expect(byItem['customer-0002']).toMatchObject({ provider: 'most-recent', materialName: 'orders', version: 1 });
+    expect(byItem['customer-0003']).toMatchObject({ provider: 'plaintext' });
+    expect(result.stdout).not.toContain('secret-card');
+  });
+
+  test('an unknown key is one error line', async () => {
+    const result = await runDdbec(['describe', '--table', tableName, '--key', '{"pk":"nobody","sk":0}'], { env: NO_KMS });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`ddbec: error: no item with key {"pk":"nobody","sk":0} in table "${tableName}"\n`);
+  });
+});
+
+describe('--help', () => {
+  test('the program lists every command, the configuration and examples', async () => {
+    const result = await runDdbec(['--help']);
+    expect(result.code).toBe(0);
+    for (const command of ['encrypt-table', 'reencrypt', 'export', 'verify', 'describe']) expect(result.stdout).toMatch(new RegExp(`^  ${command} \\[options\\]`, 'm'));
+    expect(result.stdout).toContain('--config FILE');
+    expect(result.stdout).toContain('Examples:\n  $ ddbec encrypt-table');
+  });
+
+  test.each(['encrypt-table', 'reencrypt', 'export', 'verify', 'describe'])('%s --help documents every option, its default and an example', async (name) => {
+    const result = await runDdbec([name, '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`Usage: ddbec ${name} [options]`);
+    const command = ddbecProgram().commands.find((candidate) => candidate.name() === name);
+    expect(command).toBeDefined();
+    expect(result.stdout).toContain(command?.description().slice(0, 40));
+    for (const option of command?.options ?? []) {
+      expect(result.stdout).toContain(option.flags);
+      // A default is either shown by commander or said in the text ("default: ...").
+      const defaultShown = option.defaultValue !== undefined ? `default: ${JSON.stringify(option.defaultValue)}` : undefined;
+      if (defaultShown !== undefined && !option.negate) expect(result.stdout.replace(/\s+/g, ' ')).toContain(`(${defaultShown})`);
+    }
+    expect(result.stdout).toContain(`Examples:\n  $ ddbec ${name} `);
+    expect(result.stdout).toContain('Exit status:');
+  });
+});
+
+describe('errors are one line, without a stack trace unless --debug', () => {
+  const oneLine = (stderr: string) => {
+    expect(stderr.split('\n').filter((line) => line !== '')).toHaveLength(1);
+    expect(stderr).toMatch(/^ddbec: error: /);
+    expect(stderr).not.toMatch(/^\s+at /m);
+  };
+
+  test('a missing table', async () => {
+    const result = await runDdbec(['verify', '--table', 'no-such-table', '--materials', 'direct-kms', '--kms-key-id', keyArn]);
+    expect(result.code).toBe(1);
+    oneLine(result.stderr);
+    expect(result.stderr).toContain('table "no-such-table" not found in region us-east-1 at http://127.0.0.1:');
+    expect(result.stderr).toContain('(ResourceNotFoundException)');
+    const debug = await runDdbec(['describe', '--table', 'no-such-table', '--debug']);
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toMatch(/^\s+at /m);
+  });
+
+  test('a configuration missing settings names each variable and the flag that sets it', async () => {
+    const config = writeConfigFile(directory, { DDBEC_TABLE_NAME: tableName, DDBEC_MATERIALS: 'most-recent', DDBEC_KMS_KEY_ID: keyArn }, 'most-recent.json');
+    const result = await runDdbec(['export', '--config', config]);
+    expect(result.code).toBe(2);
+    oneLine(result.stderr);
+    expect(result.stderr).toBe(
+      'ddbec: error: invalid pipeline configuration: DDBEC_META_STORE_TABLE_NAME is not set (the MetaStore table of most-recent materials); ' +
+        'DDBEC_MATERIAL_NAME is not set (the material name of most-recent materials) (set with --meta-store-table, --material-name or in the --config file)\n',
+    );
+    const badActions = await runDdbec(['verify', '--table', tableName, '--materials', 'direct-kms', '--kms-key-id', keyArn, '--attribute-actions', '{"attributes":{"card":"HIDE"}}']);
+    expect(badActions.code).toBe(2);
+    oneLine(badActions.stderr);
+    expect(badActions.stderr).toContain('DDBEC_ATTRIBUTE_ACTIONS: attribute "card" must be ENCRYPT_AND_SIGN, SIGN_ONLY or DO_NOTHING, got "HIDE"');
+    const notJson = join(directory, 'not-json.json');
+    writeFileSync(notJson, 'DDBEC_TABLE_NAME=orders');
+    const unreadable = await runDdbec(['reencrypt', '--config', notJson]);
+    expect(unreadable.code).toBe(2);
+    oneLine(unreadable.stderr);
+    expect(unreadable.stderr).toContain(`the --config file ${notJson} is not JSON`);
+    const badOption = await runDdbec(['encrypt-table', '--config', notJson, '--segments', '0']);
+    expect(badOption.code).toBe(2);
+    expect(badOption.stderr).toContain("ddbec: error: option '--segments <n>' argument '0' is invalid");
+  });
+
+  test('no credentials anywhere', async () => {
+    const empty = join(directory, 'empty');
+    writeFileSync(empty, '');
+    const result = await runDdbec(['describe', '--table', tableName], {
+      env: {
+        AWS_ACCESS_KEY_ID: undefined,
+        AWS_SECRET_ACCESS_KEY: undefined,
+        AWS_SESSION_TOKEN: undefined,
+        AWS_PROFILE: undefined,
+        AWS_SHARED_CREDENTIALS_FILE: empty,
+        AWS_CONFIG_FILE: empty,
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
+        AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
+        AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
+      },
+    });
+    expect(result.code).toBe(1);
+    oneLine(result.stderr);
+    expect(result.stderr).toContain('ddbec: error: no AWS credentials found (CredentialsProviderError)');
+  });
+
+  test('a KMS key that does not exist', async () => {
+    const missingKey = keyArn.replace(/key\/.*/, 'key/00000000-0000-0000-0000-000000000000');
+    const result = await runDdbec(['verify', '--table', tableName, '--materials', 'direct-kms', '--kms-key-id', missingKey, '--allowed-kms-key-ids', missingKey]);
+    expect(result.code).toBe(1);
+    oneLine(result.stderr);
+    expect(result.stderr).toContain('NotFoundException');
+  });
+});
