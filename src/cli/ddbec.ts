@@ -26,4 +26,11 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+// `ddbec export | head`: once the reader has gone, there is nobody to write for; stop quietly
+// instead of crashing on EPIPE, as other command-line tools do.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(ExitCodes.SUCCESS);
+  throw error;
+});
+
 void main(process.argv);

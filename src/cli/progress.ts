@@ -68,7 +68,7 @@ class BarReporter implements ProgressReporter {
       this.total > 0
         ? `${options.label} [{bar}] {percentage}% | {value}/{total} items | {speed} items/s | ETA {eta_formatted} | {details}`
         : `${options.label} {value} items | {speed} items/s | {details}`;
-    this.bars = new MultiBar({ stream, format, hideCursor: true, clearOnComplete: false, etaBuffer: 50, fps: 5 }, Presets.shades_classic);
+    this.bars = new MultiBar({ stream, format, barsize: 20, hideCursor: true, clearOnComplete: false, etaBuffer: 50, fps: 5 }, Presets.shades_classic);
     this.bar = this.bars.create(this.total, options.alreadyScanned ?? 0, { speed: '0', details: '' });
   }
 

@@ -22,7 +22,7 @@ import { createPkSkTable } from '../support/tables';
 const dynamoDb = localDynamoDbClient();
 const kms = localKmsClient();
 const tables: string[] = [];
-const ITEMS = 1500;
+const ITEMS = 1200;
 const SIG = ReservedAttributes.SIGNATURE;
 
 afterAll(async () => {
