@@ -3,7 +3,7 @@
  * local KMS: a backfill whose items then decrypt with the KMS provider, a dry run that writes
  * nothing, a rotation to a new key with the old one allowed, and a rerun that finds all current.
  */
-import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import { TableCrypto } from '../../src/encrypted/table-crypto';
 import { TableInfo } from '../../src/encrypted/table-info';
@@ -13,6 +13,7 @@ import type { DynamoDbItem } from '../../src/format/attribute-value';
 import { deserializeMaterialDescription } from '../../src/format/material-description';
 import { ReservedAttributes } from '../../src/format/material-description-keys';
 import { AwsKmsMaterialsProvider, KmsDecryptionMaterials } from '../../src/providers/aws-kms-provider';
+import { MetaStore } from '../../src/providers/meta-store';
 import { putPlaintextItems, runDdbec, scanTable, temporaryDirectory, writeConfigFile } from '../support/cli-run';
 import { localDynamoDbClient, localKmsClient, uniqueName } from '../support/local-aws';
 import { createPkSkTable, samplePlaintextItem } from '../support/tables';
@@ -122,4 +123,36 @@ test('reencrypt moves every item to the new key, reading old ones with the old k
   expect(rerun.code).toBe(0);
   expect(summary(rerun.stdout).counts).toMatchObject({ scanned: ITEMS, reencrypted: 0, encrypted: 0, alreadyCurrent: ITEMS });
   expect(signatures(await scanTable(dynamoDb, tableName))).toEqual(signatures(underNewKey));
+});
+
+test('most-recent: after a MetaStore rotation reencrypt moves items to the new version; a tampered item is left alone, reported by key, exit 1', async () => {
+  const { tableName } = await plaintextTable(12);
+  const metaStoreTable = uniqueName('cli-reencrypt-meta');
+  tables.push(metaStoreTable);
+  await MetaStore.createTable(dynamoDb, metaStoreTable);
+  const keyArn = await newKey();
+  const metaStore = new MetaStore({ tableName: metaStoreTable, materialsProvider: new AwsKmsMaterialsProvider({ keyId: keyArn, kmsClient: kms }), dynamoDbClient: dynamoDb });
+  await metaStore.newProvider('orders');
+  // The endpoint given as a flag instead of the SDK's environment variable.
+  const flags = ['--table', tableName, '--materials', 'most-recent', '--kms-key-id', keyArn, '--meta-store-table', metaStoreTable, '--material-name', 'orders'];
+  const endpoint = { AWS_ENDPOINT_URL_DYNAMODB: undefined, AWS_ENDPOINT_URL: undefined };
+  const backfill = await runDdbec(['encrypt-table', ...flags, '--endpoint-url', process.env.AWS_ENDPOINT_URL_DYNAMODB as string], { env: endpoint });
+  expect(backfill.stderr).not.toContain('error');
+  expect(backfill.code).toBe(0);
+  const versions = async () =>
+    (await runDdbec(['describe', '--table', tableName, '--limit', '100', '--json'])).stdout
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { materialName?: string; version?: number }).version);
+  expect(await versions()).toEqual(Array.from({ length: 12 }, () => 0));
+
+  await metaStore.newProvider('orders');
+  const tampered = samplePlaintextItem(4);
+  await dynamoDb.send(new UpdateItemCommand({ TableName: tableName, Key: { pk: tampered.pk, sk: tampered.sk }, UpdateExpression: 'SET category = :forged', ExpressionAttributeValues: { ':forged': { S: 'forged' } } }));
+  const rotation = await runDdbec(['reencrypt', ...flags, '--json']);
+  expect(rotation.code).toBe(1);
+  expect(summary(rotation.stdout).counts).toMatchObject({ scanned: 12, reencrypted: 11, failed: 1 });
+  expect(rotation.stderr).toContain(`ddbec: item {"pk":"${tampered.pk.S}","sk":${tampered.sk.N}} left unchanged: SignatureVerificationError`);
+  expect(rotation.stderr).not.toContain('secret-card');
+  expect((await versions()).sort()).toEqual([...Array.from({ length: 11 }, () => 1), 0].sort());
 });
