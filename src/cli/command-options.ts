@@ -22,7 +22,7 @@ export function positiveNumber(text: string): number {
   return value;
 }
 
-/** Where to connect and as whom; unset, the SDK's own settings and environment apply. */
+/** Where to connect and as whom (unset: the SDK's own settings and environment), and --debug, which every command takes. */
 export function addConnectionOptions(command: Command): Command {
   return command
     .option('--region <region>', 'AWS region (default: AWS_REGION or the profile\'s region)')

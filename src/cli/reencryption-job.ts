@@ -77,7 +77,7 @@ export async function runReEncryptionJob(options: ReEncryptionJobOptions): Promi
   const report = () => {
     const { counts } = jobCounts(job);
     const { scanned, ...details } = counts;
-    progress.update({ scanned, details: details as unknown as Record<string, number> });
+    progress.update({ scanned, details });
   };
 
   const runSegment = async (engine: ScanReEncryptor, segment: SegmentProgress): Promise<void> => {
