@@ -1,0 +1,50 @@
+/**
+ * The one line `ddbec: error: ...` for failures the local backends cannot produce (KMS access
+ * denied, expired tokens) and for the wrapping the engines add (a segment error around a KMS
+ * error around the SDK's), with the exit status each gets.
+ */
+import { CliError, ResumableFailure } from '../../src/cli/cli-error';
+import { errorLine, exitCodeFor } from '../../src/cli/error-report';
+import { KmsError, SignatureVerificationError } from '../../src/errors';
+import { ConfigurationError } from '../../src/pipeline/pipeline-config';
+import { emptyCounts } from '../../src/pipeline/reencrypt-counts';
+import { ReEncryptSegmentError } from '../../src/pipeline/reencrypt-errors';
+
+function awsError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+test('KMS AccessDenied inside a segment error is explained by its AWS name, on one line', () => {
+  const denied = awsError('AccessDeniedException', 'User: arn:aws:sts::111122223333:assumed-role/ops is not authorized to perform: kms:GenerateDataKey\non resource: arn:aws:kms:eu-west-1:111122223333:key/abc');
+  const kms = new KmsError('KMS GenerateDataKey failed (AccessDeniedException)', { tableName: 'orders' }, { cause: denied, kmsErrorName: 'AccessDeniedException' });
+  const segment = new ReEncryptSegmentError('segment 2 of 4 stopped: KmsError (resume from lastEvaluatedKey)', 'orders', undefined, emptyCounts(), { cause: kms });
+  const line = errorLine(new ResumableFailure(segment, 'job.json'));
+  expect(line).toBe(
+    'ddbec: error: AWS refused the request (AccessDeniedException): User: arn:aws:sts::111122223333:assumed-role/ops is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:eu-west-1:111122223333:key/abc; progress saved: resume with --checkpoint job.json',
+  );
+  expect(exitCodeFor(new ResumableFailure(segment, 'job.json'))).toBe(1);
+});
+
+test('an expired token, missing credentials, and a library error wrapping an unexplained SDK error', () => {
+  expect(errorLine(awsError('ExpiredTokenException', 'The security token included in the request is expired'))).toBe(
+    'ddbec: error: AWS refused the request (ExpiredTokenException): The security token included in the request is expired',
+  );
+  expect(errorLine(awsError('CredentialsProviderError', 'Could not load credentials from any providers'))).toMatch(/^ddbec: error: no AWS credentials found \(CredentialsProviderError\): /);
+  const unexplained = new KmsError('KMS Decrypt failed (SomethingNewException)', { tableName: 'orders' }, { cause: awsError('SomethingNewException', 'x') });
+  expect(errorLine(unexplained)).toBe('ddbec: error: KMS Decrypt failed (SomethingNewException) (table "orders")');
+  expect(errorLine(new SignatureVerificationError('the signature does not match', { tableName: 'orders' }))).toBe('ddbec: error: the signature does not match (table "orders")');
+});
+
+test('configuration problems name the flags; usage problems exit 2, others 1', () => {
+  const problem = new ConfigurationError(['DDBEC_TABLE_NAME is not set (the encrypted table)', 'DDBEC_KMS_KEY_ID is not set (the KMS key ARN)']);
+  expect(errorLine(problem)).toBe(
+    'ddbec: error: invalid pipeline configuration: DDBEC_TABLE_NAME is not set (the encrypted table); DDBEC_KMS_KEY_ID is not set (the KMS key ARN) (set with --table, --kms-key-id or in the --config file)',
+  );
+  expect(exitCodeFor(problem)).toBe(2);
+  expect(exitCodeFor(new CliError('bad'))).toBe(2);
+  expect(exitCodeFor(new CliError('no item', 1))).toBe(1);
+  expect(exitCodeFor(new Error('boom'))).toBe(1);
+  expect(errorLine(new TypeError('a\nb'))).toBe('ddbec: error: TypeError: a b');
+});
