@@ -1,8 +1,8 @@
 /**
  * `npm run bench -- fuzz`: the hostile-input fuzz targets of issue #8 (test/hardening/) at
  * volume: FUZZ_CASES generated cases in total (default 100,000), shared among the targets by
- * their cost-weighted share. Reproduce a run with FUZZ_SEED; FUZZ_KNOWN_BUGS=1 also generates
- * the inputs of bugs already reported (see KNOWN_BUGS in test/hardening/fuzz-targets.ts).
+ * their cost-weighted share. Reproduce a run with FUZZ_SEED; the inputs of bugs fuzzing found
+ * and src/ fixed are generated too (FUZZ_FINDINGS in test/hardening/fuzz-targets.ts).
  *
  * Figures: `fuzz-cases`, `fuzz-typed-errors`, `fuzz-untyped-errors`, `fuzz-leaks`,
  * `fuzz-slow-cases` (the last three must be 0), `fuzz-cases-per-s`. Failing cases (any violated
@@ -11,13 +11,13 @@
  */
 import fc from 'fast-check';
 import { FuzzTally, runCase } from '../test/hardening/fuzz-oracle';
-import { describeInput, fuzzTargets, knownBugsEnabled } from '../test/hardening/fuzz-targets';
+import { describeInput, fuzzTargets } from '../test/hardening/fuzz-targets';
 import type { Emit } from './figures';
 
 export async function run(emit: Emit): Promise<void> {
   const total = Number(process.env.FUZZ_CASES ?? 100_000);
   const seed = process.env.FUZZ_SEED === undefined ? Date.now() % 2 ** 31 : Number(process.env.FUZZ_SEED);
-  const targets = fuzzTargets({ includeKnownBugs: knownBugsEnabled() });
+  const targets = fuzzTargets();
   const shares = targets.reduce((sum, target) => sum + target.benchShare, 0);
   const tally = new FuzzTally();
   console.error(`fuzz: ${total} cases over ${targets.length} targets, FUZZ_SEED=${seed}`);

@@ -16,6 +16,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   pipeline: () => import('./pipeline'),
   helpers: () => import('./helpers'),
   bundles: () => import('./bundles'),
+  fuzz: () => import('./fuzz'),
 };
 
 async function main(): Promise<void> {

@@ -1,6 +1,8 @@
 import { hash } from 'node:crypto';
 import type { AttributeValue, CanonicalOrdering, DynamoDbItem } from '../format/attribute-value';
+import { InvalidArgumentError } from '../errors';
 import { compareStrings, serializeAttribute } from '../format/attribute-serializer';
+import { isWellFormedText } from '../format/well-formed-text';
 import type { AttributeActions } from './attribute-actions';
 import { CryptoAction } from './crypto-action';
 
@@ -39,6 +41,9 @@ function sha256(data: Uint8Array): Buffer {
 function digestOfName(text: string): Buffer {
   let digest = nameDigests.get(text);
   if (digest === undefined) {
+    // UTF-8 would turn a lone surrogate into U+FFFD, so two different names would sign alike and
+    // an attribute could be renamed without breaking the signature (found by fuzzing).
+    if (!isWellFormedText(text)) throw new InvalidArgumentError('an attribute or table name is not well-formed Unicode (it contains a lone surrogate)');
     digest = sha256(Buffer.from(text, 'utf8'));
     if (nameDigests.size >= NAME_DIGEST_CACHE_LIMIT) nameDigests.clear();
     nameDigests.set(text, digest);

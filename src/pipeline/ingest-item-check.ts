@@ -21,6 +21,8 @@ const MAX_PARTITION_KEY_BYTES = 2048;
 const MAX_SORT_KEY_BYTES = 1024;
 
 const RESERVED_NAMES: readonly string[] = Object.values(ReservedAttributes);
+/** DynamoDB refuses documents nested deeper than 32 levels. */
+const MAX_NESTING_LEVELS = 32;
 
 const TYPE_NAMES: Readonly<Record<string, string>> = {
   S: 'a string (S)',
@@ -44,6 +46,9 @@ export function checkIngestItem(value: unknown, schema: IngestKeySchema): Ingest
     if (name === '') return fail('has an attribute with an empty name');
     if (RESERVED_NAMES.includes(name)) return fail(`attribute "${name}" is reserved for the encryption client's signature and material description`);
     if (attribute === undefined) continue; // as marshall's removeUndefinedValues does
+    // Checked first, without recursion: the checks below recurse, and a hostile body nested
+    // thousands deep would otherwise overflow the stack (found by fuzzing).
+    if (exceedsNesting(attribute, MAX_NESTING_LEVELS)) return fail(`attribute "${name}" is nested more than ${MAX_NESTING_LEVELS} levels deep, DynamoDB's limit`);
     // marshall silently drops "__proto__" keys (JSON.parse makes them own properties): refuse
     // rather than store less than was sent.
     if (name === '__proto__' || holdsProtoKey(attribute)) return fail(`attribute "${name}" is or holds a map key "__proto__", which JavaScript marshalling would drop`);
@@ -98,6 +103,18 @@ function kindOf(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an instance of a class';
   return typeof value === 'undefined' ? 'nothing' : `a ${typeof value}`;
+}
+
+/** Whether a JSON value nests lists and objects more than `limit` levels deep (walked without recursion). */
+function exceedsNesting(value: unknown, limit: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 0]];
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop() as [unknown, number];
+    if (node === null || typeof node !== 'object' || ArrayBuffer.isView(node)) continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(node)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function holdsProtoKey(value: unknown, seen = new Set<unknown>()): boolean {

@@ -64,37 +64,29 @@ const TABLE = 'FuzzTable';
 
 export interface FuzzOptions {
   /**
-   * Also generate the inputs that trigger the bugs listed in `KNOWN_BUGS` (reported, not yet
-   * fixed in src/). Off in the default test run and the bench, so that they stay green and
-   * still fuzz everything else; `FUZZ_KNOWN_BUGS=1` turns them on.
+   * Also generate the inputs of the bugs fuzzing found and src/ fixed (`FUZZ_FINDINGS`), so that
+   * they stay fixed. On by default; off only to fuzz the rest faster.
+   * @default true
    */
-  readonly includeKnownBugs?: boolean;
+  readonly includeFindings?: boolean;
 }
 
-/**
- * Bugs found by these targets and not fixed in src/ yet. The default generators stay below
- * their trigger; `fuzz-known-bugs.test.ts` asserts the correct behaviour with FUZZ_KNOWN_BUGS=1.
- */
-export const KNOWN_BUGS = {
+/** Bugs these targets found, fixed in src/; `fuzz-findings.test.ts` keeps them fixed. */
+export const FUZZ_FINDINGS = {
   /**
-   * `checkIngestItem` (src/pipeline/ingest-item-check.ts) recurses without a depth limit in
-   * `holdsProtoKey` (and `marshall` would too): a JSON item nested a few thousand levels deep
-   * throws RangeError "Maximum call stack size exceeded" instead of rejecting the item.
+   * `checkIngestItem` (src/pipeline/ingest-item-check.ts) recursed without a depth limit: a JSON
+   * item nested a few thousand levels deep threw RangeError "Maximum call stack size exceeded"
+   * instead of being rejected. Now refused past DynamoDB's 32 levels, before any recursion.
    */
   ingestDeepNesting: { safeDepth: 400, triggerDepth: 20_000 },
   /**
-   * Attribute names are hashed into the string to sign as `Buffer.from(name, 'utf8')`, which
-   * turns every lone surrogate into U+FFFD (src/encryptor/string-to-sign.ts `digestOfName`):
-   * an item signed with an attribute "total\uFFFD" still verifies after the attribute is renamed
-   * "total\uD800" (or "total\uDFFF"...), and decryptDynamoDbItem returns the renamed item. The
-   * encryptor also accepts such names. The default generators never put U+FFFD in a name.
+   * Attribute names were hashed into the string to sign as `Buffer.from(name, 'utf8')`, which
+   * turns every lone surrogate into U+FFFD: an item signed with an attribute "total\uFFFD" still
+   * verified after the attribute was renamed "total\uD800". Names that are not well-formed
+   * Unicode are now refused when signing and verifying.
    */
   signatureNameAmbiguity: { storedName: 'total\uFFFD', tamperedName: 'total\uD800' },
 } as const;
-
-export function knownBugsEnabled(): boolean {
-  return process.env.FUZZ_KNOWN_BUGS === '1';
-}
 
 // ---------------------------------------------------------------------------------------------
 // Keys and configurations whose bytes we know, so that leaks of them can be searched for
@@ -356,7 +348,7 @@ export const decryptArbitraryItem: FuzzTarget<ArbitraryItemInput> = {
 
 /** Names of plaintext attributes: never U+FFFD outside known-bug mode (see `signatureNameAmbiguity`). */
 function plaintextNames(options: FuzzOptions): fc.Arbitrary<string> {
-  const lookalikes = options.includeKnownBugs === true ? [KNOWN_BUGS.signatureNameAmbiguity.storedName, '\uFFFD'] : [];
+  const lookalikes = options.includeFindings !== false ? [FUZZ_FINDINGS.signatureNameAmbiguity.storedName, '\uFFFD'] : [];
   return fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom('e0', 'e1', 'e2', ...SIGN_ONLY_NAMES, ...DO_NOTHING_NAMES) },
     { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'nämé😀', ...lookalikes) },
@@ -398,7 +390,7 @@ export interface ItemMutation {
 function itemMutations(options: FuzzOptions): fc.Arbitrary<ItemMutation> {
   return fc.record({
     kind: fc.constantFrom<ItemMutationKind>(
-      ...(options.includeKnownBugs === true ? (['rename-lookalike', 'rename-lookalike'] as const) : []),
+      ...(options.includeFindings !== false ? (['rename-lookalike', 'rename-lookalike'] as const) : []),
       'flip-ciphertext',
       'truncate-ciphertext',
       'extend-ciphertext',
@@ -750,7 +742,7 @@ const INGEST_SCHEMAS: readonly IngestKeySchema[] = [
 ];
 
 function bodyText(options: FuzzOptions): fc.Arbitrary<string> {
-  const depth = options.includeKnownBugs === true ? KNOWN_BUGS.ingestDeepNesting.triggerDepth : KNOWN_BUGS.ingestDeepNesting.safeDepth;
+  const depth = options.includeFindings !== false ? FUZZ_FINDINGS.ingestDeepNesting.triggerDepth : FUZZ_FINDINGS.ingestDeepNesting.safeDepth;
   const valid = fc.oneof(
     nativeItem.map((item) => JSON.stringify(item)),
     fc.array(nativeItem, { maxLength: 4 }).map((items) => JSON.stringify(items)),
