@@ -7,8 +7,11 @@ import { verifyCommand } from './commands/verify-command';
 const OVERVIEW = `
 Configuration:
   The materials and attribute actions are those of the CDK construct's Lambdas: pass its
-  environment (the DDBEC_* variables, published as a stack output) as a JSON file with
-  --config FILE, and override single settings with --table, --materials, --kms-key-id,
+  environment (the DDBEC_* variables: save the value of EncryptedTableConstruct's
+  PipelineConfiguration stack output as a JSON file) with --config FILE, e.g.
+    aws cloudformation describe-stacks --stack-name STACK --output text \\
+      --query "Stacks[0].Outputs[?contains(OutputKey,'PipelineConfiguration')].OutputValue" > orders.json
+  and override single settings with --table, --materials, --kms-key-id,
   --allowed-kms-key-ids, --meta-store-table, --material-name and --attribute-actions.
   Credentials, region and endpoints come from the usual AWS settings (AWS_PROFILE,
   AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_KMS...) or --profile, --region,
