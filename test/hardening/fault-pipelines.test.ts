@@ -1,0 +1,65 @@
+/**
+ * Issue #8, fault injection, at reduced scale: the ingest, re-encryption and stream fan-out
+ * pipelines, driven through their Lambda handlers with DynamoDB / KMS / SQS clients failing 10%
+ * of requests (throttling, HTTP 500/503, timeouts, dropped connections; half of the non-throttling
+ * faults after the server executed the request), finish with every item written or delivered
+ * exactly once, none lost, none corrupted; a KMS throttling burst does not lose items.
+ * Scenarios: test/hardening/fault-scenarios.ts (bench/hardening-faults.ts runs them at full scale).
+ */
+import { FAULT_KINDS } from './fault-injection';
+import { ingestUnderFaults, kmsThrottlingBurst, reEncryptUnderFaults, streamUnderFaults, type FaultScenarioResult } from './fault-scenarios';
+
+function expectExactlyOnce(result: FaultScenarioResult, kinds: readonly string[] = FAULT_KINDS): void {
+  expect({ lost: result.lost, duplicated: result.duplicated, corrupted: result.corrupted }).toEqual({ lost: 0, duplicated: 0, corrupted: 0 });
+  expect(result.faultsInjected).toBeGreaterThan(0);
+  // Every kind of fault was really injected, so the test cannot pass by injecting nothing.
+  for (const kind of kinds) expect({ kind, injected: result.details.faults.byKind[kind as never] > 0 }).toEqual({ kind, injected: true });
+}
+
+describe('pipelines at a 10% fault rate (DynamoDB Local + moto)', () => {
+  it('ingest: SQS batches with redelivery of batchItemFailures; every item stored once, with its latest values', async () => {
+    const result = await ingestUnderFaults({ items: 150 });
+    expectExactlyOnce(result);
+    // The hard case happened: writes that landed while the client was told they failed.
+    expect(result.details.ambiguousWrites).toBeGreaterThan(0);
+    expect(result.details.deadLettered).toBe(0);
+  });
+
+  it('re-encryption: segments looped on checkpoints, failed invocations retried from theirs; every item under the new key', async () => {
+    const result = await reEncryptUnderFaults({ items: 150, totalSegments: 3 });
+    expectExactlyOnce(result);
+    expect(result.details.ambiguousWrites).toBeGreaterThan(0);
+    expect(result.details.failedItems).toBe(0);
+    expect(result.details.invocations).toBeGreaterThan(3); // the segments really paused and resumed
+  });
+
+  it('stream fan-out to FIFO SQS: each record delivered once, in per-item order; resends after ambiguous sends deduplicated', async () => {
+    const result = await streamUnderFaults({ items: 60, batchSize: 50 });
+    expectExactlyOnce(result);
+    expect(result.details.outOfOrder).toBe(0);
+    expect(result.details.deadLettered).toBe(0);
+    expect(result.details.abandoned).toBe(0);
+    expect(result.details.ambiguousSends).toBeGreaterThan(0);
+    // Some records did reach the queue twice, and the queue kept one copy.
+    expect(result.details.recordsSentTwiceOrMore).toBeGreaterThan(0);
+  });
+
+  it('KMS throttling burst (30% of KMS calls): the ingest completes, nothing lost or corrupted', async () => {
+    const result = await kmsThrottlingBurst({ items: 150 });
+    expectExactlyOnce(result, ['throttling']);
+  });
+});
+
+// KNOWN BUG (issue #8, reported): AwsKmsMaterialsProvider has no backoff of its own beyond the SDK
+// client's retries (3 attempts by default), so under a 30% KMS throttling burst about 0.3^3 = 2.7%
+// of KMS calls surface as KmsThrottlingError to the caller (a direct ingest invoke throws; SQS
+// ingest reports the message failed; the stream handler stops the batch). Nothing is lost, since
+// callers retry, but "KMS throttling is absorbed by backoff, no typed failure surfaces" does not
+// hold. Run with FAULT_KNOWN_BUGS=1 to see it fail.
+const knownBug = process.env.FAULT_KNOWN_BUGS === '1' ? describe : describe.skip;
+knownBug('KNOWN BUG: KMS throttling surfaces as KmsThrottlingError (no backoff beyond the SDK retries)', () => {
+  it('a 30% KMS throttling burst surfaces no typed failure with the default KMS client', async () => {
+    const result = await kmsThrottlingBurst({ items: 300 });
+    expect(result.typedFailures).toBe(0);
+  });
+});
