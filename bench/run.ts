@@ -17,6 +17,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   helpers: () => import('./helpers'),
   bundles: () => import('./bundles'),
   fuzz: () => import('./fuzz'),
+  hardening: () => import('./hardening'),
 };
 
 async function main(): Promise<void> {

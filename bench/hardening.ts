@@ -1,0 +1,51 @@
+/**
+ * `npm run bench -- hardening`: issue #8's promises under production conditions, at full scale
+ * (HARDENING_SCALE=test for the reduced scale `npm test` runs):
+ *
+ * - fault injection (10% throttling, 5xx, timeouts, dropped connections, before and after the
+ *   server) on ingest, re-encryption and stream fan-out, and a KMS throttling burst
+ *   (bench/hardening-faults.ts);
+ * - crash safety (SIGKILLed re-encryption resumed from its checkpoint), re-encryption racing 4
+ *   writers, and 100,000 real stream records into a FIFO queue (bench/hardening-crash.ts).
+ *
+ * Prints each scenario's figures, then the totals `faults-injected`, `items`, `lost`,
+ * `duplicated`, `corrupted`: the last three must be 0.
+ */
+import type { Emit } from './figures';
+import { crashScenarios } from './hardening-crash';
+import { faultScenarios } from './hardening-faults';
+
+export const needsLocalAws = true;
+
+interface Row {
+  readonly scenario: string;
+  readonly faultsInjected: number;
+  readonly items: number;
+  readonly lost: number;
+  readonly duplicated: number;
+  readonly corrupted: number;
+}
+
+export async function run(emit: Emit): Promise<void> {
+  const scale = process.env.HARDENING_SCALE === 'test' ? 'test' : 'full';
+  const rows: Row[] = [
+    ...(await faultScenarios({ items: scale === 'full' ? 5000 : 300 })),
+    ...(await crashScenarios(scale, undefined, (line) => process.stderr.write(`${line}\n`))),
+  ];
+  const totals = { faultsInjected: 0, items: 0, lost: 0, duplicated: 0, corrupted: 0 };
+  for (const row of rows) {
+    emit(`${row.scenario}-faults-injected`, row.faultsInjected, 'faults');
+    emit(`${row.scenario}-items`, row.items, 'items');
+    for (const name of ['lost', 'duplicated', 'corrupted'] as const) {
+      emit(`${row.scenario}-${name}`, row[name], 'items');
+      totals[name] += row[name];
+    }
+    totals.faultsInjected += row.faultsInjected;
+    totals.items += row.items;
+  }
+  emit('faults-injected', totals.faultsInjected, 'faults');
+  emit('items', totals.items, 'items');
+  emit('lost', totals.lost, 'items');
+  emit('duplicated', totals.duplicated, 'items');
+  emit('corrupted', totals.corrupted, 'items');
+}
