@@ -1,0 +1,262 @@
+/**
+ * The stream fan-out under load (issue #8, part 3).
+ *
+ * `items` items are written `versions` times each (an INSERT, then MODIFYs, each version in its
+ * own round so that the stream holds them in write order) through EncryptedClient with MostRecent
+ * materials (a MetaStore protected by a local KMS key: one KMS call per version, local crypto per
+ * item) to a DynamoDB Local table with a NEW_AND_OLD_IMAGES stream. The REAL stream records are
+ * read (readStreamRecords), shaped as Lambda delivers them (deliveredStreamRecord) and handed in
+ * batches of 100 to the Lambda handler (createStreamDecryptHandler over streamDecryptorFor, built
+ * from the construct's environment variables) that delivers them to a moto SQS FIFO queue; a
+ * batch reporting batchItemFailures is sent again from the first failed record, as Lambda does.
+ * The queue is drained while records are delivered (moto's FIFO gets slower with depth).
+ *
+ * Checked at the target: every record arrived (`lost`), none twice (`duplicated`), each body
+ * decrypted to exactly the plaintext of its version, old image included (`corrupted`), and each
+ * item's versions arrived in write order (`outOfOrder`, items whose sequence is not 1..versions).
+ */
+import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { KMSClient } from '@aws-sdk/client-kms';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, DeleteMessageBatchCommand, DeleteQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { createStreamDecryptHandler } from '../../lambda/stream-decrypt';
+import { EncryptedClient } from '../../src/encrypted/encrypted-client';
+import { TableInfo } from '../../src/encrypted/table-info';
+import type { DynamoDbItem } from '../../src/format/attribute-value';
+import { itemFromJson } from '../../src/format/dynamodb-json';
+import { EnvironmentNames as Names } from '../../src/pipeline/environment-names';
+import { materialsProviderFor } from '../../src/pipeline/materials-from-config';
+import { readStreamConfig } from '../../src/pipeline/pipeline-config';
+import { deliveredStreamRecord, readStreamRecords } from '../../src/pipeline/stream-event-source';
+import { streamDecryptorFor } from '../../src/pipeline/stream-decryptor-from-config';
+import { MetaStore } from '../../src/providers/meta-store';
+import { localDynamoDbClient, localKmsClient, uniqueName } from '../support/local-aws';
+import { createStreamTable, localStreamsClient } from '../support/stream-events';
+import { createKmsKey, keyText, sameItem, sleep, type HardeningRow, type Scale } from './crash-support';
+
+export interface StreamLoadOptions {
+  readonly items: number;
+  /** Writes per item: records = items × versions. */
+  readonly versions: number;
+  readonly batchSize: number;
+  /**
+   * Batches in flight at once, as Lambda's ParallelizationFactor: records are split by partition
+   * key into this many lanes (one item's records all in one lane, in stream order), each lane
+   * handing its batches to the handler one after another.
+   */
+  readonly parallelization: number;
+  readonly log?: (line: string) => void;
+}
+
+export const STREAM_LOAD_SCALES: Record<Scale, StreamLoadOptions> = {
+  test: { items: 400, versions: 5, batchSize: 100, parallelization: 4 },
+  full: { items: 20_000, versions: 5, batchSize: 100, parallelization: 8 },
+};
+
+export interface StreamLoadResult extends HardeningRow {
+  readonly problems: readonly string[];
+}
+
+export function streamLoadItem(index: number, version: number): DynamoDbItem {
+  const id = String(index).padStart(6, '0');
+  return {
+    pk: { S: `load-${id}` },
+    sk: { N: '1' },
+    v: { N: String(version) },
+    card: { S: `card-${id}-v${version}` },
+    nested: { M: { at: { N: `${version}.25` }, tags: { L: [{ S: `t-${id}` }, { BOOL: version % 2 === 0 }] } } },
+    note: { S: `note-${id}-v${version}` },
+  };
+}
+
+/** Handler logs and EMF metrics are not the subject here: keep the output readable. */
+const quietMetrics = { addMetric: () => undefined, publishStoredMetrics: () => undefined } as unknown as Metrics;
+
+export async function streamLoadScenario(options: StreamLoadOptions): Promise<StreamLoadResult> {
+  const started = Date.now();
+  const log = options.log ?? (() => undefined);
+  const dynamoDb: DynamoDBClient = localDynamoDbClient();
+  const kms: KMSClient = localKmsClient();
+  const sqs = new SQSClient({});
+  const drainClient = new SQSClient({});
+  const sns = new SNSClient({});
+  const eventBridge = new EventBridgeClient({});
+  const streams = localStreamsClient();
+  const tableName = uniqueName('hardening-stream-load');
+  const metaStoreTable = uniqueName('hardening-stream-load-meta');
+  const run = uniqueName('load');
+  const problems: string[] = [];
+  const queues: string[] = [];
+  try {
+    const streamArn = await createStreamTable(dynamoDb, tableName);
+    await MetaStore.createTable(dynamoDb, metaStoreTable);
+    const keyArn = await createKmsKey(kms, 'stream load: MetaStore key');
+    const target = (await sqs.send(new CreateQueueCommand({ QueueName: `${run}-target.fifo`, Attributes: { FifoQueue: 'true' } }))).QueueUrl as string;
+    const deadLetter = (await sqs.send(new CreateQueueCommand({ QueueName: `${run}-dead-letter` }))).QueueUrl as string;
+    queues.push(target, deadLetter);
+    const environment = {
+      [Names.TABLE_NAME]: tableName,
+      [Names.PARTITION_KEY_NAME]: 'pk',
+      [Names.SORT_KEY_NAME]: 'sk',
+      [Names.MATERIALS]: 'most-recent',
+      [Names.KMS_KEY_ID]: keyArn,
+      [Names.META_STORE_TABLE_NAME]: metaStoreTable,
+      [Names.MATERIAL_NAME]: 'stream-load',
+      [Names.ATTRIBUTE_ACTIONS]: JSON.stringify({ default: 'ENCRYPT_AND_SIGN', attributes: { note: 'SIGN_ONLY', v: 'SIGN_ONLY' } }),
+      [Names.TARGET_QUEUE_URLS]: target,
+      [Names.DEAD_LETTER_QUEUE_URL]: deadLetter,
+    };
+    const config = readStreamConfig(environment);
+    const clients = { dynamoDb, kms, sqs, sns, eventBridge };
+
+    // The writes: one round per version, so each item's versions are in the stream in order.
+    const writer = new EncryptedClient({
+      client: dynamoDb,
+      materialsProvider: materialsProviderFor(config.materials, clients),
+      attributeActions: config.attributeActions,
+      tableInfos: [new TableInfo({ name: tableName, primaryIndex: { partition: 'pk', sort: 'sk' } })],
+    });
+    for (let version = 1; version <= options.versions; version += 1) {
+      for (let offset = 0; offset < options.items; offset += 1000) {
+        const items = Array.from({ length: Math.min(1000, options.items - offset) }, (_, index) => streamLoadItem(offset + index, version));
+        await writer.batchWriteAll({ [tableName]: items.map((Item) => ({ PutRequest: { Item } })) });
+      }
+    }
+    const writtenAt = Date.now();
+    const records = await readStreamRecords(streams, streamArn);
+    const expectedRecords = options.items * options.versions;
+    log(`stream-load: ${expectedRecords} writes in ${((writtenAt - started) / 1000).toFixed(1)} s; ${records.length} stream records read in ${((Date.now() - writtenAt) / 1000).toFixed(1)} s`);
+    if (records.length !== expectedRecords) problems.push(`the stream holds ${records.length} records, not ${expectedRecords}`);
+
+    // The consumer: one receiver (so that the order of receipt is the queue's order), deleting as it goes.
+    const received: Array<Record<string, any>> = [];
+    let deliveryDone = false;
+    const drain = async () => {
+      let emptyAfterDone = 0;
+      while (emptyAfterDone < 3) {
+        const { Messages = [] } = await drainClient.send(new ReceiveMessageCommand({ QueueUrl: target, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 300 }));
+        if (Messages.length === 0) {
+          if (deliveryDone) emptyAfterDone += 1;
+          await sleep(deliveryDone ? 200 : 20);
+          continue;
+        }
+        for (const message of Messages) received.push(JSON.parse(message.Body as string) as Record<string, any>);
+        await drainClient.send(
+          new DeleteMessageBatchCommand({ QueueUrl: target, Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })) }),
+        );
+      }
+    };
+    const draining = drain();
+
+    const handler = createStreamDecryptHandler({ decryptor: streamDecryptorFor(config, clients), logger: new Logger({ logLevel: 'SILENT' }), metrics: quietMetrics });
+    const deliverStarted = Date.now();
+    let retriedBatches = 0;
+    let handlerCalls = 0;
+    const lanes: Array<typeof records> = Array.from({ length: options.parallelization }, () => []);
+    for (const record of records) {
+      const pk = String(record.dynamodb?.Keys?.pk?.S ?? '');
+      let hash = 0;
+      for (const char of pk) hash = (Math.imul(hash, 31) + char.charCodeAt(0)) >>> 0;
+      lanes[hash % lanes.length].push(record);
+    }
+    let deliveredRecords = 0;
+    let nextLog = 10_000;
+    const deliverLane = async (lane: typeof records) => {
+      for (let offset = 0; offset < lane.length; offset += options.batchSize) {
+        let batch: DynamoDBRecord[] = lane.slice(offset, offset + options.batchSize).map((record) => deliveredStreamRecord(record, streamArn) as DynamoDBRecord);
+        for (let attempt = 1; batch.length > 0; attempt += 1) {
+          handlerCalls += 1;
+          const { batchItemFailures } = await handler({ Records: batch });
+          if (batchItemFailures.length === 0) break;
+          retriedBatches += 1;
+          if (attempt >= 5) {
+            problems.push(`a batch still failed after 5 attempts, from ${batchItemFailures[0].itemIdentifier}`);
+            break;
+          }
+          const from = batch.findIndex((record) => record.dynamodb?.SequenceNumber === batchItemFailures[0].itemIdentifier);
+          batch = from < 0 ? batch : batch.slice(from);
+        }
+        deliveredRecords += Math.min(options.batchSize, lane.length - offset);
+        if (deliveredRecords >= nextLog) {
+          nextLog += 10_000;
+          log(`stream-load: ${deliveredRecords} records delivered, ${received.length} received, ${((Date.now() - deliverStarted) / 1000).toFixed(1)} s`);
+        }
+      }
+    };
+    try {
+      await Promise.all(lanes.map(deliverLane));
+      log(`stream-load: every record delivered in ${((Date.now() - deliverStarted) / 1000).toFixed(1)} s, ${received.length} received by then`);
+    } finally {
+      deliveryDone = true;
+      await draining;
+    }
+    const deliverSeconds = (Date.now() - deliverStarted) / 1000;
+    log(`stream-load: delivered and drained ${received.length} messages in ${deliverSeconds.toFixed(1)} s`);
+
+    // What arrived, per item, in the order received.
+    const bySequence = new Map<string, number>();
+    const versionsByKey = new Map<string, number[]>();
+    let corrupted = 0;
+    for (const message of received) {
+      bySequence.set(message.sequenceNumber, (bySequence.get(message.sequenceNumber) ?? 0) + 1);
+      const keys = message.keys as DynamoDbItem;
+      const index = Number(String(keys?.pk?.S ?? '').slice('load-'.length));
+      const newImage = message.newImage === undefined ? undefined : itemFromJson(message.newImage);
+      const oldImage = message.oldImage === undefined ? undefined : itemFromJson(message.oldImage);
+      const version = Number(newImage?.v?.N);
+      const expectedOld = version > 1 ? streamLoadItem(index, version - 1) : undefined;
+      const eventName = version === 1 ? 'INSERT' : 'MODIFY';
+      if (message.eventName !== eventName || !sameItem(newImage, streamLoadItem(index, version)) || (expectedOld === undefined ? oldImage !== undefined : !sameItem(oldImage, expectedOld))) {
+        corrupted += 1;
+        if (corrupted <= 3) problems.push(`message ${message.sequenceNumber} is not what was written: ${JSON.stringify(message).slice(0, 300)}`);
+      }
+      const key = keyText(keys);
+      versionsByKey.set(key, [...(versionsByKey.get(key) ?? []), version]);
+    }
+    const expectedSequences = new Set(records.map((record) => record.dynamodb?.SequenceNumber as string));
+    const lost = [...expectedSequences].filter((sequence) => !bySequence.has(sequence)).length;
+    const duplicated = [...bySequence.values()].reduce((sum, count) => sum + Math.max(0, count - 1), 0) + [...bySequence.keys()].filter((sequence) => !expectedSequences.has(sequence)).length;
+    const inOrder = Array.from({ length: options.versions }, (_, index) => index + 1).join(',');
+    let outOfOrder = 0;
+    for (let index = 0; index < options.items; index += 1) {
+      const key = keyText(streamLoadItem(index, 1));
+      const sequence = versionsByKey.get(key) ?? [];
+      // Lost or duplicated records are counted above; order is judged on what arrived.
+      const arrived = [...sequence];
+      const sorted = [...arrived].sort((a, b) => a - b);
+      if (arrived.join(',') !== sorted.join(',')) {
+        outOfOrder += 1;
+        if (outOfOrder <= 3) problems.push(`${key} arrived as versions ${arrived.join(',')}, not ${inOrder}`);
+      }
+    }
+    if (outOfOrder > 0) problems.push(`${outOfOrder} items arrived out of write order`);
+
+    return {
+      scenario: `stream-load: ${expectedRecords} real stream records -> stream handler (MostRecent) -> SQS FIFO, batches of ${options.batchSize}, ${options.parallelization} lanes`,
+      faultsInjected: retriedBatches,
+      items: expectedRecords,
+      lost,
+      duplicated,
+      corrupted,
+      seconds: Math.round((Date.now() - started) / 100) / 10,
+      details: {
+        streamRecords: records.length,
+        received: received.length,
+        outOfOrder,
+        handlerCalls,
+        parallelization: options.parallelization,
+        deliverSeconds: Math.round(deliverSeconds * 10) / 10,
+        recordsPerSecond: Math.round(received.length / deliverSeconds),
+      },
+      problems,
+    };
+  } finally {
+    for (const TableName of [tableName, metaStoreTable]) await dynamoDb.send(new DeleteTableCommand({ TableName })).catch(() => undefined);
+    for (const QueueUrl of queues) await sqs.send(new DeleteQueueCommand({ QueueUrl })).catch(() => undefined);
+    for (const client of [dynamoDb, kms, sqs, drainClient, sns, eventBridge, streams]) client.destroy();
+  }
+}
