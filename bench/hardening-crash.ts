@@ -24,7 +24,10 @@
  *   writer wrote (or missing); corrupted = items not verifying/decrypting; details.retried and
  *   details.conflicts are the engine's counts.
  * - stream-load: items = stream records (100,000 at full scale: 20,000 items × 5 versions; 2,000
- *   at test scale); faultsInjected = handler batches retried after batchItemFailures; lost /
+ *   at test scale); faultsInjected = SendMessage failures injected into the handler's SQS client
+ *   (1% at test scale, 0.2% at full; half of them after the message was sent, so the retried
+ *   batch sends it again and the FIFO deduplication must drop it), each making the batch be
+ *   handed to the handler again from the failed record (details.retriedBatches); lost /
  *   duplicated = records missing / received more than once at the SQS FIFO target; corrupted =
  *   messages not decrypting to what was written; details.outOfOrder = items whose versions
  *   arrived out of write order (must be 0), details.recordsPerSecond.

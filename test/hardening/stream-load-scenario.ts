@@ -10,6 +10,8 @@
  * from the construct's environment variables) that delivers them to a moto SQS FIFO queue; a
  * batch reporting batchItemFailures is sent again from the first failed record, as Lambda does.
  * The queue is drained while records are delivered (moto's FIFO gets slower with depth).
+ * Some SendMessage calls of the handler fail (sendFailureRate), before or after the message was
+ * sent, so batches are retried and records sent twice.
  *
  * Checked at the target: every record arrived (`lost`), none twice (`duplicated`), each body
  * decrypted to exactly the plaintext of its version, old image included (`corrupted`), and each
@@ -36,7 +38,7 @@ import { streamDecryptorFor } from '../../src/pipeline/stream-decryptor-from-con
 import { MetaStore } from '../../src/providers/meta-store';
 import { localDynamoDbClient, localKmsClient, uniqueName } from '../support/local-aws';
 import { createStreamTable, localStreamsClient } from '../support/stream-events';
-import { createKmsKey, keyText, sameItem, sleep, type HardeningRow, type Scale } from './crash-support';
+import { createKmsKey, keyText, sameItem, scenarioSeed, seededRandom, sleep, type HardeningRow, type Scale } from './crash-support';
 
 export interface StreamLoadOptions {
   readonly items: number;
@@ -49,12 +51,20 @@ export interface StreamLoadOptions {
    * handing its batches to the handler one after another.
    */
   readonly parallelization: number;
+  /**
+   * Fraction of the handler's SendMessage calls that fail: half before the message is sent, half
+   * after it was (the handler cannot tell: the record is retried and the FIFO queue's
+   * deduplication must drop the second copy). Each failure makes the batch be sent again from
+   * the failed record, as Lambda does with ReportBatchItemFailures.
+   */
+  readonly sendFailureRate: number;
+  readonly seed?: number;
   readonly log?: (line: string) => void;
 }
 
 export const STREAM_LOAD_SCALES: Record<Scale, StreamLoadOptions> = {
-  test: { items: 400, versions: 5, batchSize: 100, parallelization: 4 },
-  full: { items: 20_000, versions: 5, batchSize: 100, parallelization: 8 },
+  test: { items: 400, versions: 5, batchSize: 100, parallelization: 4, sendFailureRate: 0.01 },
+  full: { items: 20_000, versions: 5, batchSize: 100, parallelization: 8, sendFailureRate: 0.002 },
 };
 
 export interface StreamLoadResult extends HardeningRow {
@@ -82,6 +92,25 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
   const dynamoDb: DynamoDBClient = localDynamoDbClient();
   const kms: KMSClient = localKmsClient();
   const sqs = new SQSClient({});
+  const handlerSqs = new SQSClient({});
+  const seed = options.seed ?? scenarioSeed();
+  const random = seededRandom(seed);
+  let failedBeforeSend = 0;
+  let failedAfterSend = 0;
+  handlerSqs.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'SendMessageCommand' || random() >= options.sendFailureRate) return next(args);
+      const failure = Object.assign(new Error('injected SQS failure'), { name: 'InternalFailure', $fault: 'server' });
+      if (random() < 0.5) {
+        failedBeforeSend += 1;
+        throw failure;
+      }
+      await next(args);
+      failedAfterSend += 1;
+      throw failure;
+    },
+    { step: 'initialize', name: 'injectSendFailures' },
+  );
   const drainClient = new SQSClient({});
   const sns = new SNSClient({});
   const eventBridge = new EventBridgeClient({});
@@ -111,7 +140,7 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
       [Names.DEAD_LETTER_QUEUE_URL]: deadLetter,
     };
     const config = readStreamConfig(environment);
-    const clients = { dynamoDb, kms, sqs, sns, eventBridge };
+    const clients = { dynamoDb, kms, sqs: handlerSqs, sns, eventBridge };
 
     // The writes: one round per version, so each item's versions are in the stream in order.
     const writer = new EncryptedClient({
@@ -173,8 +202,8 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
           const { batchItemFailures } = await handler({ Records: batch });
           if (batchItemFailures.length === 0) break;
           retriedBatches += 1;
-          if (attempt >= 5) {
-            problems.push(`a batch still failed after 5 attempts, from ${batchItemFailures[0].itemIdentifier}`);
+          if (attempt >= 10) {
+            problems.push(`a batch still failed after 10 attempts, from ${batchItemFailures[0].itemIdentifier}`);
             break;
           }
           const from = batch.findIndex((record) => record.dynamodb?.SequenceNumber === batchItemFailures[0].itemIdentifier);
@@ -237,7 +266,7 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
 
     return {
       scenario: `stream-load: ${expectedRecords} real stream records -> stream handler (MostRecent) -> SQS FIFO, batches of ${options.batchSize}, ${options.parallelization} lanes`,
-      faultsInjected: retriedBatches,
+      faultsInjected: failedBeforeSend + failedAfterSend,
       items: expectedRecords,
       lost,
       duplicated,
@@ -247,6 +276,10 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
         streamRecords: records.length,
         received: received.length,
         outOfOrder,
+        seed,
+        failedBeforeSend,
+        failedAfterSend,
+        retriedBatches,
         handlerCalls,
         parallelization: options.parallelization,
         deliverSeconds: Math.round(deliverSeconds * 10) / 10,
@@ -257,6 +290,6 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
   } finally {
     for (const TableName of [tableName, metaStoreTable]) await dynamoDb.send(new DeleteTableCommand({ TableName })).catch(() => undefined);
     for (const QueueUrl of queues) await sqs.send(new DeleteQueueCommand({ QueueUrl })).catch(() => undefined);
-    for (const client of [dynamoDb, kms, sqs, drainClient, sns, eventBridge, streams]) client.destroy();
+    for (const client of [dynamoDb, kms, sqs, handlerSqs, drainClient, sns, eventBridge, streams]) client.destroy();
   }
 }
