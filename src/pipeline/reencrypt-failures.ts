@@ -1,18 +1,9 @@
 import { DynamoDbEncryptionError, KmsError, KmsThrottlingError } from '../errors';
+import { isTransientKmsFailure } from '../providers/kms-errors';
 import { CapacityExhaustedError } from './reencrypt-errors';
 
-/** KMS failures that say nothing about the item: the next item would fail the same way. */
-const SYSTEMIC_KMS_ERRORS = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ETIMEDOUT',
-  'TimeoutError',
-  'KMSInternalException',
-  'DependencyTimeoutException',
-]);
+/** KMS could not be reached at all: every item after this one would fail the same way. */
+const UNREACHABLE_KMS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
 
 /**
  * Whether an error is about one item (it does not verify, cannot be decrypted or encrypted,
@@ -22,7 +13,8 @@ const SYSTEMIC_KMS_ERRORS = new Set([
  */
 export function isItemFailure(error: unknown): boolean {
   if (error instanceof KmsThrottlingError || error instanceof CapacityExhaustedError) return false;
-  if (error instanceof KmsError) return error.kmsErrorName === undefined || !SYSTEMIC_KMS_ERRORS.has(error.kmsErrorName);
+  // KMS unavailable (5xx, broken connections, unreachable) would fail the next item the same way.
+  if (error instanceof KmsError) return !isTransientKmsFailure(error) && (error.kmsErrorName === undefined || !UNREACHABLE_KMS.has(error.kmsErrorName));
   if (error instanceof DynamoDbEncryptionError) return true;
   return (error as { name?: unknown } | null | undefined)?.name === 'ValidationException';
 }

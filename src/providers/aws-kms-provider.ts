@@ -1,5 +1,6 @@
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { hkdfSha256 } from '../crypto/hkdf';
+import { backoff } from '../encrypted/backoff';
 import { LocalKey } from '../crypto/local-key';
 import { InvalidAlgorithmError, InvalidArgumentError, InvalidMaterialDescriptionError, UnwrappingError } from '../errors';
 import type { EncryptionContext } from '../encryptor/encryption-context';
@@ -11,7 +12,7 @@ import { decodeWrappedKey, encodeWrappedKey } from '../materials/wrapped-key-des
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import type { CryptographicMaterialsProvider } from './cryptographic-materials-provider';
 import { kmsEncryptionContext } from './kms-encryption-context';
-import { kmsFailure } from './kms-errors';
+import { isTransientKmsFailure, kmsFailure } from './kms-errors';
 
 export interface AwsKmsMaterialsProviderOptions {
   /** The KMS key that generates data keys: a key ARN (preferred), key id or alias. */
@@ -51,6 +52,19 @@ export interface AwsKmsMaterialsProviderOptions {
    * @default 16
    */
   readonly maxConcurrentKmsCalls?: number;
+  /**
+   * Attempts of one KMS call when KMS throttles or fails transiently (5xx, a broken or timed-out
+   * connection), with exponential backoff and full jitter between them, on top of the SDK
+   * client's own retries: a throttling burst is absorbed rather than failing items. An
+   * unreachable endpoint is not retried: it fails at once, naming the endpoint.
+   * @default 6
+   */
+  readonly maxKmsAttempts?: number;
+  /**
+   * First backoff delay between those attempts; it doubles per attempt.
+   * @default 50
+   */
+  readonly kmsRetryBaseDelayMs?: number;
 }
 
 /**
@@ -96,6 +110,8 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
   private readonly signingKeySpec: string;
   private readonly allowedKeyIds?: readonly string[];
   private readonly limiter: ConcurrencyLimiter;
+  private readonly maxKmsAttempts: number;
+  private readonly kmsRetryBaseDelayMs: number;
 
   constructor(options: AwsKmsMaterialsProviderOptions) {
     if (typeof options?.keyId !== 'string' || options.keyId.trim() === '') {
@@ -117,6 +133,24 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
       this.allowedKeyIds = [options.keyId];
     }
     this.limiter = new ConcurrencyLimiter(options.maxConcurrentKmsCalls ?? 16);
+    this.maxKmsAttempts = options.maxKmsAttempts ?? 6;
+    if (!Number.isSafeInteger(this.maxKmsAttempts) || this.maxKmsAttempts < 1) throw new InvalidArgumentError('maxKmsAttempts must be a whole number from 1');
+    this.kmsRetryBaseDelayMs = options.kmsRetryBaseDelayMs ?? 50;
+  }
+
+  /**
+   * One KMS call under the concurrency limit, tried again after a transient failure. The wait
+   * happens outside the limit, so a backing-off call does not hold a slot others could use.
+   */
+  private async callKms<T>(call: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.limiter.run(call);
+      } catch (error) {
+        if (attempt >= this.maxKmsAttempts || !isTransientKmsFailure(error)) throw error;
+        await backoff(attempt, this.kmsRetryBaseDelayMs);
+      }
+    }
   }
 
   /** True when Decrypt is limited to `allowedKeyIds`. */
@@ -127,8 +161,7 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
   async encryptionMaterials(context: EncryptionContext): Promise<EncryptionMaterials> {
     const location = { tableName: context.tableName };
     const kmsContext = kmsEncryptionContext(context, this.contentKeySpec, this.signingKeySpec);
-    const response = await this.limiter
-      .run(() =>
+    const response = await this.callKms(() =>
         this.kmsClient.send(
           new GenerateDataKeyCommand({
             KeyId: this.keyId,
@@ -137,8 +170,7 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
             GrantTokens: this.grantTokens,
           }),
         ),
-      )
-      .catch(async (error: unknown) => {
+      ).catch(async (error: unknown) => {
         throw await kmsFailure(error, 'GenerateDataKey', this.kmsClient, location);
       });
     if (response.Plaintext === undefined || response.CiphertextBlob === undefined) {
@@ -196,7 +228,7 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
     let lastFailure: unknown;
     for (const keyId of candidates) {
       try {
-        const response = await this.limiter.run(() => this.kmsClient.send(new DecryptCommand({ ...request, KeyId: keyId })));
+        const response = await this.callKms(() => this.kmsClient.send(new DecryptCommand({ ...request, KeyId: keyId })));
         if (response.Plaintext === undefined) throw new UnwrappingError('KMS Decrypt returned no data key', location);
         if (keyId !== undefined && !sameKey(keyId, response.KeyId)) {
           throw new UnwrappingError('KMS decrypted the data key with a key other than the one requested', location);

@@ -5,6 +5,36 @@ const THROTTLING = new Set(['ThrottlingException', 'LimitExceededException', 'To
 /** KMS's answers when the ciphertext, its encryption context or the requested key do not match. */
 const WRONG_CIPHERTEXT = new Set(['InvalidCiphertextException', 'IncorrectKeyException']);
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ETIMEDOUT', 'TimeoutError']);
+/**
+ * Failures that pass with time and say nothing about the request: throttling, KMS's own 5xx
+ * answers, and a connection that broke or timed out after it was made. Not an endpoint that
+ * cannot be reached at all (refused, unknown host): that fails fast, naming the endpoint.
+ */
+const TRANSIENT = new Set([
+  ...THROTTLING,
+  'KMSInternalException',
+  'DependencyTimeoutException',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalFailure',
+  'InternalServerError',
+  'InternalError',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'TimeoutError',
+]);
+
+/** Whether a KMS failure (the SDK's, or the library's KmsError made of it) is worth trying again. */
+export function isTransientKmsFailure(error: unknown): boolean {
+  if (error instanceof KmsError) return (error.kmsErrorName !== undefined && TRANSIENT.has(error.kmsErrorName)) || isServerError(error.cause);
+  if (error instanceof DynamoDbEncryptionError) return false;
+  return TRANSIENT.has(errorName(error)) || isServerError(error);
+}
+
+function isServerError(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: unknown } } | null | undefined)?.$metadata?.httpStatusCode;
+  return typeof status === 'number' && status >= 500;
+}
 
 /**
  * Turns a KMS SDK failure (after the SDK's retries) into the library's typed errors, naming the

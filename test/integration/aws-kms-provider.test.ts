@@ -181,16 +181,24 @@ describe('AwsKmsMaterialsProvider when KMS misbehaves', () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  it('retries throttling with backoff, then raises KmsThrottlingError', async () => {
+  it('retries throttling with backoff (the SDK attempts times the provider attempts), then raises KmsThrottlingError', async () => {
     requests = 0;
     const client = new KMSClient({ endpoint: throttlingEndpoint(), region: 'us-east-1', maxAttempts: 3 });
-    const provider = new AwsKmsMaterialsProvider({ keyId: 'alias/throttled', kmsClient: client });
+    const provider = new AwsKmsMaterialsProvider({ keyId: 'alias/throttled', kmsClient: client, maxKmsAttempts: 4, kmsRetryBaseDelayMs: 20 });
     const started = Date.now();
     const failure = encryptDynamoDbItem(item(), config(provider));
     await expect(failure).rejects.toThrow(KmsThrottlingError);
     await expect(failure).rejects.toMatchObject({ kmsErrorName: 'ThrottlingException', tableName: TABLE });
-    expect(requests).toBe(3);
+    expect(requests).toBe(3 * 4);
     expect(Date.now() - started).toBeGreaterThan(50); // the retries waited
+  });
+
+  it('with the SDK retries alone (maxKmsAttempts 1), throttling surfaces after the client attempts', async () => {
+    requests = 0;
+    const client = new KMSClient({ endpoint: throttlingEndpoint(), region: 'us-east-1', maxAttempts: 2 });
+    const provider = new AwsKmsMaterialsProvider({ keyId: 'alias/throttled', kmsClient: client, maxKmsAttempts: 1 });
+    await expect(encryptDynamoDbItem(item(), config(provider))).rejects.toThrow(KmsThrottlingError);
+    expect(requests).toBe(2);
   });
 
   it('fails fast on an unreachable endpoint, naming it', async () => {

@@ -258,6 +258,12 @@ describe('throttling and failures', () => {
     expect(isItemFailure(new KmsError('denied', {}, { kmsErrorName: 'AccessDeniedException' }))).toBe(true);
     expect(isItemFailure(new KmsError('down', {}, { kmsErrorName: 'ECONNREFUSED' }))).toBe(false);
     expect(isItemFailure(new KmsThrottlingError('slow'))).toBe(false);
+    // KMS unavailable after every retry says nothing about the item: the segment stops at its
+    // checkpoint to be retried, rather than skipping the item (found by fault injection).
+    expect(isItemFailure(new KmsError('503', {}, { kmsErrorName: 'ServiceUnavailable' }))).toBe(false);
+    expect(isItemFailure(new KmsError('reset', {}, { kmsErrorName: 'ECONNRESET' }))).toBe(false);
+    const serverError = Object.assign(new Error('boom'), { name: 'SomethingNew', $metadata: { httpStatusCode: 502 } });
+    expect(isItemFailure(new KmsError('5xx', {}, { kmsErrorName: 'SomethingNew', cause: serverError }))).toBe(false);
     expect(isItemFailure(new CapacityExhaustedError('slow'))).toBe(false);
     expect(isItemFailure(Object.assign(new Error('x'), { name: 'ResourceNotFoundException' }))).toBe(false);
   });
