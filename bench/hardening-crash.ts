@@ -30,12 +30,15 @@
  *   handed to the handler again from the failed record (details.retriedBatches); lost /
  *   duplicated = records missing / received more than once at the SQS FIFO target; corrupted =
  *   messages not decrypting to what was written; details.outOfOrder = items whose versions
- *   arrived out of write order (must be 0), details.recordsPerSecond.
+ *   arrived out of write order (must be 0), details.recordsPerSecond. details.motoDedupMisses:
+ *   second copies moto alone lets through (moto 5.2 deduplicates a FIFO message only against the
+ *   messages still queued, SQS for 5 minutes including deleted ones), not counted as duplicated.
  *
  * Needs the local backends: under `scripts/with-local-aws`, or started here when run directly:
  *   npx tsx bench/hardening-crash.ts [test|full] [crash,racing,stream-load]
- * prints one JSON row per line. Full scale takes about 25 minutes here (the stream-load part is
- * bounded by moto's SQS, about 100 messages/s on this machine).
+ * prints one JSON row per line. At full scale crash and racing take about 2 minutes each; the
+ * stream-load part is bounded by moto's SQS (about 100 messages/s on this 2-CPU machine at test
+ * scale, less under load): budget 20 minutes or more for its 100,000 records.
  * HARDENING_SEED=n replays the crash scenario's kill delays and the racing writers' choices.
  */
 import { CRASH_SCALES, crashScenario } from '../test/hardening/crash-scenario';

@@ -14,6 +14,7 @@ test('2,000 stream records reach the FIFO queue once each, decrypted, in per-ite
   expect({ problems: row.problems, report }).toEqual({ problems: [], report });
   expect({ lost: row.lost, duplicated: row.duplicated, corrupted: row.corrupted, outOfOrder: row.details.outOfOrder }).toEqual({ lost: 0, duplicated: 0, corrupted: 0, outOfOrder: 0 });
   expect(row.items).toBe(2000);
-  expect(row.details.received).toBe(2000);
+  // Besides the copies moto alone delivers twice (it deduplicates only against messages still queued).
+  expect(row.details.received).toBe(2000 + row.details.motoDedupMisses);
   console.log(JSON.stringify({ ...row, log: lines }));
 }, 170_000); // about 20 s alone on an idle machine; generous for a loaded one (moto is the bottleneck)

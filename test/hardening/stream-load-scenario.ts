@@ -30,6 +30,7 @@ import { EncryptedClient } from '../../src/encrypted/encrypted-client';
 import { TableInfo } from '../../src/encrypted/table-info';
 import type { DynamoDbItem } from '../../src/format/attribute-value';
 import { itemFromJson } from '../../src/format/dynamodb-json';
+import { deduplicationId } from '../../src/pipeline/fan-out-target';
 import { EnvironmentNames as Names } from '../../src/pipeline/environment-names';
 import { materialsProviderFor } from '../../src/pipeline/materials-from-config';
 import { readStreamConfig } from '../../src/pipeline/pipeline-config';
@@ -58,13 +59,21 @@ export interface StreamLoadOptions {
    * the failed record, as Lambda does with ReportBatchItemFailures.
    */
   readonly sendFailureRate: number;
+  /**
+   * Delivery waits while more than this many records were handed to the handler and not yet
+   * received: moto's FIFO queue scans every message it holds on each send (deduplication),
+   * receive and delete, so a deep queue makes it quadratically slow.
+   */
+  readonly maxQueueDepth: number;
+  /** Consumers receiving and deleting at once (a FIFO group's next message is only handed out once the previous one is deleted). */
+  readonly drainers: number;
   readonly seed?: number;
   readonly log?: (line: string) => void;
 }
 
 export const STREAM_LOAD_SCALES: Record<Scale, StreamLoadOptions> = {
-  test: { items: 400, versions: 5, batchSize: 100, parallelization: 4, sendFailureRate: 0.01 },
-  full: { items: 20_000, versions: 5, batchSize: 100, parallelization: 8, sendFailureRate: 0.002 },
+  test: { items: 400, versions: 5, batchSize: 100, parallelization: 4, sendFailureRate: 0.01, maxQueueDepth: 1000, drainers: 2 },
+  full: { items: 20_000, versions: 5, batchSize: 100, parallelization: 8, sendFailureRate: 0.002, maxQueueDepth: 500, drainers: 2 },
 };
 
 export interface StreamLoadResult extends HardeningRow {
@@ -97,6 +106,8 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
   const random = seededRandom(seed);
   let failedBeforeSend = 0;
   let failedAfterSend = 0;
+  /** Deduplication ids of messages sent, reported failed, and so sent again. */
+  const resentAfterSend = new Set<string>();
   handlerSqs.middlewareStack.add(
     (next, context) => async (args) => {
       if (context.commandName !== 'SendMessageCommand' || random() >= options.sendFailureRate) return next(args);
@@ -107,6 +118,7 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
       }
       await next(args);
       failedAfterSend += 1;
+      resentAfterSend.add(String((args.input as { MessageDeduplicationId?: string }).MessageDeduplicationId));
       throw failure;
     },
     { step: 'initialize', name: 'injectSendFailures' },
@@ -161,7 +173,9 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
     log(`stream-load: ${expectedRecords} writes in ${((writtenAt - started) / 1000).toFixed(1)} s; ${records.length} stream records read in ${((Date.now() - writtenAt) / 1000).toFixed(1)} s`);
     if (records.length !== expectedRecords) problems.push(`the stream holds ${records.length} records, not ${expectedRecords}`);
 
-    // The consumer: one receiver (so that the order of receipt is the queue's order), deleting as it goes.
+    // The consumers, deleting as they go. A FIFO queue hands out a group's next message only once
+    // the one before is deleted, so the order in which messages are appended here is each
+    // group's order in the queue, whichever consumer received them.
     const received: Array<Record<string, any>> = [];
     let deliveryDone = false;
     const drain = async () => {
@@ -179,7 +193,7 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
         );
       }
     };
-    const draining = drain();
+    const draining = Promise.all(Array.from({ length: options.drainers }, drain));
 
     const handler = createStreamDecryptHandler({ decryptor: streamDecryptorFor(config, clients), logger: new Logger({ logLevel: 'SILENT' }), metrics: quietMetrics });
     const deliverStarted = Date.now();
@@ -193,9 +207,12 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
       lanes[hash % lanes.length].push(record);
     }
     let deliveredRecords = 0;
+    let handedOver = 0;
     let nextLog = 10_000;
     const deliverLane = async (lane: typeof records) => {
       for (let offset = 0; offset < lane.length; offset += options.batchSize) {
+        while (handedOver - received.length > options.maxQueueDepth) await sleep(20);
+        handedOver += Math.min(options.batchSize, lane.length - offset);
         let batch: DynamoDBRecord[] = lane.slice(offset, offset + options.batchSize).map((record) => deliveredStreamRecord(record, streamArn) as DynamoDBRecord);
         for (let attempt = 1; batch.length > 0; attempt += 1) {
           handlerCalls += 1;
@@ -248,7 +265,18 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
     }
     const expectedSequences = new Set(records.map((record) => record.dynamodb?.SequenceNumber as string));
     const lost = [...expectedSequences].filter((sequence) => !bySequence.has(sequence)).length;
-    const duplicated = [...bySequence.values()].reduce((sum, count) => sum + Math.max(0, count - 1), 0) + [...bySequence.keys()].filter((sequence) => !expectedSequences.has(sequence)).length;
+    // moto 5.x deduplicates a FIFO message only against the messages still in the queue, where
+    // SQS remembers every deduplication id for 5 minutes: a record sent again after an injected
+    // after-send failure, once its first copy was received and deleted, is delivered twice by
+    // moto only. Those are counted apart (motoDedupMisses); any other second copy is a duplicate.
+    const deduplicationIds = new Map(records.map((record) => [record.dynamodb?.SequenceNumber as string, deduplicationId(record.eventID, record.dynamodb?.SequenceNumber)]));
+    let duplicated = [...bySequence.keys()].filter((sequence) => !expectedSequences.has(sequence)).length;
+    let motoDedupMisses = 0;
+    for (const [sequence, count] of bySequence) {
+      if (count < 2) continue;
+      if (resentAfterSend.has(deduplicationIds.get(sequence) as string)) motoDedupMisses += count - 1;
+      else duplicated += count - 1;
+    }
     const inOrder = Array.from({ length: options.versions }, (_, index) => index + 1).join(',');
     let outOfOrder = 0;
     for (let index = 0; index < options.items; index += 1) {
@@ -280,8 +308,10 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
         failedBeforeSend,
         failedAfterSend,
         retriedBatches,
+        motoDedupMisses,
         handlerCalls,
         parallelization: options.parallelization,
+        drainers: options.drainers,
         deliverSeconds: Math.round(deliverSeconds * 10) / 10,
         recordsPerSecond: Math.round(received.length / deliverSeconds),
       },
