@@ -72,8 +72,8 @@ export interface StreamLoadOptions {
 }
 
 export const STREAM_LOAD_SCALES: Record<Scale, StreamLoadOptions> = {
-  test: { items: 400, versions: 5, batchSize: 100, parallelization: 4, sendFailureRate: 0.01, maxQueueDepth: 1000, drainers: 2 },
-  full: { items: 20_000, versions: 5, batchSize: 100, parallelization: 8, sendFailureRate: 0.002, maxQueueDepth: 500, drainers: 2 },
+  test: { items: 400, versions: 5, batchSize: 100, parallelization: 4, sendFailureRate: 0.01, maxQueueDepth: 1000, drainers: 1 },
+  full: { items: 20_000, versions: 5, batchSize: 100, parallelization: 8, sendFailureRate: 0.002, maxQueueDepth: 500, drainers: 1 },
 };
 
 export interface StreamLoadResult extends HardeningRow {
@@ -106,11 +106,18 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
   const random = seededRandom(seed);
   let failedBeforeSend = 0;
   let failedAfterSend = 0;
+  let sdkRetriedSends = 0;
   /** Deduplication ids of messages sent, reported failed, and so sent again. */
   const resentAfterSend = new Set<string>();
   handlerSqs.middlewareStack.add(
     (next, context) => async (args) => {
-      if (context.commandName !== 'SendMessageCommand' || random() >= options.sendFailureRate) return next(args);
+      if (context.commandName !== 'SendMessageCommand') return next(args);
+      if (random() >= options.sendFailureRate) {
+        // A send the SDK itself retried may also have reached the queue more than once.
+        const output = await next(args);
+        if (((output.output as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) > 1) sdkRetriedSends += 1;
+        return output;
+      }
       const failure = Object.assign(new Error('injected SQS failure'), { name: 'InternalFailure', $fault: 'server' });
       if (random() < 0.5) {
         failedBeforeSend += 1;
@@ -275,7 +282,10 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
     for (const [sequence, count] of bySequence) {
       if (count < 2) continue;
       if (resentAfterSend.has(deduplicationIds.get(sequence) as string)) motoDedupMisses += count - 1;
-      else duplicated += count - 1;
+      else {
+        duplicated += count - 1;
+        if (duplicated <= 3) problems.push(`record ${sequence} (deduplication id ${deduplicationIds.get(sequence)}) was received ${count} times; SDK-retried sends: ${sdkRetriedSends}`);
+      }
     }
     const inOrder = Array.from({ length: options.versions }, (_, index) => index + 1).join(',');
     let outOfOrder = 0;
@@ -309,6 +319,7 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
         failedAfterSend,
         retriedBatches,
         motoDedupMisses,
+        sdkRetriedSends,
         handlerCalls,
         parallelization: options.parallelization,
         drainers: options.drainers,
