@@ -4,18 +4,9 @@
  * test/hardening/fault-scenarios.ts). Needs the local backends: run under `scripts/with-local-aws`.
  * Each figure: lost, duplicated and corrupted should be 0; faultsInjected counts every fault.
  */
-import { ingestUnderFaults, kmsThrottlingBurst, reEncryptUnderFaults, streamUnderFaults } from '../test/hardening/fault-scenarios';
+import { ingestUnderFaults, kmsThrottlingBurst, reEncryptUnderFaults, streamUnderFaults, type FaultScenarioResult } from '../test/hardening/fault-scenarios';
 
-export interface FaultScenarioFigure {
-  scenario: string;
-  faultsInjected: number;
-  items: number;
-  lost: number;
-  duplicated: number;
-  corrupted: number;
-  /** Faults by kind, phase and command; durations, redeliveries, retries, typed failures... */
-  details?: Record<string, unknown>;
-}
+export type FaultScenarioFigure = FaultScenarioResult;
 
 /** Runs every scenario one after the other with `scale.items` items each (e.g. 5,000). */
 export async function faultScenarios(scale: { items: number }): Promise<FaultScenarioFigure[]> {

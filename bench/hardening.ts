@@ -11,24 +11,17 @@
  * Prints each scenario's figures, then the totals `faults-injected`, `items`, `lost`,
  * `duplicated`, `corrupted`: the last three must be 0.
  */
+import type { HardeningCounts } from '../test/hardening/crash-support';
 import type { Emit } from './figures';
 import { crashScenarios } from './hardening-crash';
 import { faultScenarios } from './hardening-faults';
 
 export const needsLocalAws = true;
 
-interface Row {
-  readonly scenario: string;
-  readonly faultsInjected: number;
-  readonly items: number;
-  readonly lost: number;
-  readonly duplicated: number;
-  readonly corrupted: number;
-}
 
 export async function run(emit: Emit): Promise<void> {
   const scale = process.env.HARDENING_SCALE === 'test' ? 'test' : 'full';
-  const rows: Row[] = [
+  const rows: HardeningCounts[] = [
     ...(await faultScenarios({ items: scale === 'full' ? 5000 : 300 })),
     ...(await crashScenarios(scale, undefined, (line) => process.stderr.write(`${line}\n`))),
   ];

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { seededRandom } from '../seeded-random';
 
 /**
  * Realistic sample orders for `npm start`: customers with contact details and addresses, a card
@@ -39,18 +40,6 @@ const PRODUCTS: ReadonlyArray<[string, string, number]> = [
   ['CB-7007', 'USB-C cable, 2 m', 7.99],
 ];
 const STATUSES: ReadonlyArray<SampleOrder['status']> = ['PLACED', 'PAID', 'SHIPPED', 'DELIVERED'];
-
-/** A small seeded generator (mulberry32): the same orders on every run and machine. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function sampleOrders(count: number, seed = 20261203): SampleOrder[] {
   const random = seededRandom(seed);

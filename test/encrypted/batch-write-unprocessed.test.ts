@@ -30,6 +30,7 @@ import type { CryptographicMaterialsProvider } from '../../src/providers/cryptog
 import { WrappedMaterialsProvider } from '../../src/providers/wrapped-provider';
 import { createPkSkTable } from '../support/tables';
 import { localDynamoDbClient, localKmsClient, uniqueName } from '../support/local-aws';
+import { seededRandom as seeded } from '../../scripts/seeded-random';
 
 const ITEMS = 1000;
 const SIG = ReservedAttributes.SIGNATURE;
@@ -64,18 +65,6 @@ function plainItem(index: number, run: string): DynamoDbItem {
 
 const keyText = (item: DynamoDbItem): string => `${item.pk.S}|${item.sk.N}`;
 const b64 = (bytes: Uint8Array | undefined): string => Buffer.from(bytes ?? new Uint8Array()).toString('base64');
-
-/** A deterministic random source, so that a failure can be replayed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Entry = [table: string, request: WriteRequest];
 

@@ -5,6 +5,19 @@
  */
 import { CreateKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDbItem } from '../../src/format/attribute-value';
+import { seededRandom } from '../../scripts/seeded-random';
+
+export { seededRandom };
+
+/** What every hardening scenario reports, faults and crashes alike (bench/hardening.ts sums them). */
+export interface HardeningCounts {
+  readonly scenario: string;
+  readonly faultsInjected: number;
+  readonly items: number;
+  readonly lost: number;
+  readonly duplicated: number;
+  readonly corrupted: number;
+}
 
 /**
  * One scenario's outcome. `faultsInjected` counts the faults the scenario caused (SIGKILLs of the
@@ -12,30 +25,12 @@ import type { DynamoDbItem } from '../../src/format/attribute-value';
  * items (or stream records) it checked; `lost`, `duplicated` and `corrupted` must all be 0.
  * Scenario-specific figures follow in `details` (numbers only, so they print as a table).
  */
-export interface HardeningRow {
-  readonly scenario: string;
-  readonly faultsInjected: number;
-  readonly items: number;
-  readonly lost: number;
-  readonly duplicated: number;
-  readonly corrupted: number;
+export interface HardeningRow extends HardeningCounts {
   readonly seconds: number;
   readonly details: Readonly<Record<string, number>>;
 }
 
 export type Scale = 'test' | 'full';
-
-/** mulberry32: a small seeded generator, [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A seed from the environment (HARDENING_SEED) or the clock; scenarios report it in their details. */
 export function scenarioSeed(): number {

@@ -26,6 +26,9 @@
 import { DynamoDBServiceException, InternalServerError, ProvisionedThroughputExceededException, ThrottlingException } from '@aws-sdk/client-dynamodb';
 import { KMSInternalException, KMSServiceException } from '@aws-sdk/client-kms';
 import { RequestThrottled, SQSServiceException } from '@aws-sdk/client-sqs';
+import { seededRandom } from '../../scripts/seeded-random';
+
+export { seededRandom };
 
 export const FAULT_KINDS = ['throttling', 'serverError', 'timeout', 'connectionReset'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -63,18 +66,6 @@ export interface FaultCounts {
   readonly byCommand: Record<string, number>;
   /** Requests seen by the middleware (each SDK attempt counts). */
   readonly requests: number;
-}
-
-/** mulberry32: small, fast, seeded; good enough to decide faults. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const sleep = (milliseconds: number) => new Promise<void>((resolve) => setTimeout(resolve, milliseconds));

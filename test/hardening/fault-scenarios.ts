@@ -40,14 +40,9 @@ import { localDynamoDbClient, localKmsClient, uniqueName } from '../support/loca
 import { createStreamTable, lambdaStreamEvent, readStreamRecords } from '../support/stream-events';
 import { createPkSkTable } from '../support/tables';
 import { FaultInjector, type FaultCounts, type FaultKind } from './fault-injection';
+import type { HardeningCounts } from './crash-support';
 
-export interface FaultScenarioResult {
-  readonly scenario: string;
-  readonly faultsInjected: number;
-  readonly items: number;
-  readonly lost: number;
-  readonly duplicated: number;
-  readonly corrupted: number;
+export interface FaultScenarioResult extends HardeningCounts {
   /** Faults by kind, phase and command, and scenario-specific figures (redeliveries, resends...). */
   readonly details: {
     readonly faults: FaultCounts;
