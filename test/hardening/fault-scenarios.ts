@@ -38,7 +38,7 @@ import { streamDecryptorFor } from '../../src/pipeline/stream-decryptor-from-con
 import { AwsKmsMaterialsProvider } from '../../src/providers/aws-kms-provider';
 import { localDynamoDbClient, localKmsClient, uniqueName } from '../support/local-aws';
 import { createStreamTable, lambdaStreamEvent, readStreamRecords } from '../support/stream-events';
-import { createPkSkTable } from '../support/tables';
+import { createPkSkTable, samplePlaintextItem } from '../support/tables';
 import { FaultInjector, type FaultCounts, type FaultKind } from './fault-injection';
 import type { HardeningCounts } from './crash-support';
 
@@ -310,16 +310,7 @@ export async function ingestUnderFaults(options: FaultScenarioOptions): Promise<
 // ───────────────────────────── re-encryption ─────────────────────────────
 
 function orderItem(index: number): DynamoDbItem {
-  const id = String(index).padStart(5, '0');
-  return {
-    pk: { S: `customer-${id}` },
-    sk: { N: String(index % 7) },
-    card: { S: `secret-card-${id}` },
-    amount: { N: `${index}.25` },
-    tags: { SS: ['a', `tag-${id}`] },
-    nested: { M: { list: { L: [{ S: `deep-${id}` }, { BOOL: true }] } } },
-    note: { S: `note-${id}` },
-  };
+  return { ...samplePlaintextItem(index), note: { S: `note-${String(index).padStart(5, '0')}` } };
 }
 
 /**
