@@ -140,9 +140,10 @@ async function run(started: number): Promise<number> {
   await MetaStore.createTable(dynamoDb, META_STORE);
   const targetQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `orders-changes${NAME_SUFFIX}.fifo`, Attributes: { FifoQueue: 'true' } }))).QueueUrl as string;
   const deadLetterQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `orders-dead-letters${NAME_SUFFIX}` }))).QueueUrl as string;
+  const materials = { kind: 'most-recent' as const, kmsKeyId: keyArn, allowedKmsKeyIds: [keyArn], metaStoreTableName: META_STORE, materialName: TABLE, versionTtlMs: 60_000 };
   const common = commonEnvironment({
     tableName: TABLE,
-    materials: { kind: 'most-recent', kmsKeyId: keyArn, allowedKmsKeyIds: [keyArn], metaStoreTableName: META_STORE, materialName: TABLE, versionTtlMs: 60_000 },
+    materials,
     defaultAction: CryptoAction.ENCRYPT_AND_SIGN,
     attributeActions: { customerId: CryptoAction.SIGN_ONLY, orderId: CryptoAction.SIGN_ONLY, status: CryptoAction.SIGN_ONLY, createdAt: CryptoAction.SIGN_ONLY },
   });
@@ -177,10 +178,7 @@ async function run(started: number): Promise<number> {
   const raw = (await dynamoDb.send(new GetItemCommand({ TableName: TABLE, Key: key }))).Item as Record<string, AttributeValue>;
   console.log(`\n3. Order ${sample.orderId} as stored (what DynamoDB, its backups and its stream hold):`);
   console.log(indent(describeRaw(raw)));
-  const materialsProvider = materialsProviderFor(
-    { kind: 'most-recent', kmsKeyId: keyArn, allowedKmsKeyIds: [keyArn], metaStoreTableName: META_STORE, materialName: TABLE, versionTtlMs: 60_000 },
-    { dynamoDb, kms },
-  );
+  const materialsProvider = materialsProviderFor(materials, { dynamoDb, kms });
   const reader = new EncryptedTable({ tableName: TABLE, client: dynamoDb, materialsProvider, attributeActions: readIngestConfig(common).attributeActions });
   const decrypted = (await reader.getItem({ customerId: sample.customerId, orderId: sample.orderId })).Item as SampleOrder;
   console.log('   ...and decrypted and verified with EncryptedTable:');

@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { TableCrypto } from '../../encrypted/table-crypto';
-import { materialsProviderFor } from '../../pipeline/materials-from-config';
 import { awsClients, type ConnectionFlags } from '../aws-clients';
 import { reEncryptSettings, type MaterialsFlags } from '../cli-config';
 import { ExitCodes } from '../cli-error';
@@ -10,9 +8,8 @@ import { checkItem } from '../item-check';
 import { itemKeyText } from '../item-key';
 import { nativeJson } from '../native-json';
 import { outputSink } from '../output-sink';
-import { progressReporter } from '../progress';
 import { scanSegments } from '../segment-scan';
-import { describeTable } from '../table-description';
+import { tableCheckSetup } from '../table-check-setup';
 
 interface ExportFlags extends MaterialsFlags, ConnectionFlags {
   readonly segments: number;
@@ -50,9 +47,7 @@ async function runExport(flags: ExportFlags): Promise<number> {
   const interruption = new Interruption((signal) => process.stderr.write(`ddbec: ${signal}: finishing the pages in flight, then stopping (again to quit at once)\n`)).install();
   const sink = outputSink(flags.output);
   try {
-    const { tableInfo, estimatedItemCount } = await describeTable(clients.dynamoDb, config.table.tableName);
-    const crypto = new TableCrypto(tableInfo, materialsProviderFor(config.materials, clients), config.attributeActions);
-    const progress = progressReporter({ label: `export ${tableInfo.name}`, estimatedTotal: estimatedItemCount, intervalSeconds: flags.progressInterval });
+    const { tableInfo, crypto, progress } = await tableCheckSetup('export', config, clients, flags.progressInterval);
     const counts = { scanned: 0, exported: 0, tampered: 0, plaintext: 0 };
     let reported = 0;
     const leftOut = (key: string, why: string) => {

@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { TableCrypto } from '../../encrypted/table-crypto';
-import { materialsProviderFor } from '../../pipeline/materials-from-config';
 import { awsClients, type ConnectionFlags } from '../aws-clients';
 import { reEncryptSettings, type MaterialsFlags } from '../cli-config';
 import { ExitCodes } from '../cli-error';
@@ -8,9 +6,8 @@ import { addConnectionOptions, addMaterialsOptions, addProgressOptions, wholeNum
 import { Interruption } from '../interruption';
 import { checkItem } from '../item-check';
 import { itemKeyText } from '../item-key';
-import { progressReporter } from '../progress';
 import { scanSegments } from '../segment-scan';
-import { describeTable } from '../table-description';
+import { tableCheckSetup } from '../table-check-setup';
 
 interface VerifyFlags extends MaterialsFlags, ConnectionFlags {
   readonly segments: number;
@@ -55,9 +52,7 @@ async function runVerify(flags: VerifyFlags): Promise<number> {
   const clients = awsClients(flags);
   const interruption = new Interruption((signal) => process.stderr.write(`ddbec: ${signal}: finishing the pages in flight, then stopping (again to quit at once)\n`)).install();
   try {
-    const { tableInfo, estimatedItemCount } = await describeTable(clients.dynamoDb, config.table.tableName);
-    const crypto = new TableCrypto(tableInfo, materialsProviderFor(config.materials, clients), config.attributeActions);
-    const progress = progressReporter({ label: `verify ${tableInfo.name}`, estimatedTotal: estimatedItemCount, intervalSeconds: flags.progressInterval });
+    const { tableInfo, crypto, progress } = await tableCheckSetup('verify', config, clients, flags.progressInterval);
     const counts = { scanned: 0, valid: 0, tampered: 0, plaintext: 0 };
     const badItems: BadItem[] = [];
     let scanned = false;
