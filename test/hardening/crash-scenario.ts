@@ -49,7 +49,7 @@ export interface CrashScenarioOptions {
 }
 
 export const CRASH_SCALES: Record<Scale, CrashScenarioOptions> = {
-  test: { items: 300, kills: 5, minDelayMs: 500, maxDelayMs: 1800, rate: 80, pageSize: 10, segments: 4 },
+  test: { items: 300, kills: 5, minDelayMs: 400, maxDelayMs: 1200, rate: 40, pageSize: 10, segments: 4 },
   full: { items: 3000, kills: 25, minDelayMs: 300, maxDelayMs: 4000, rate: 150, pageSize: 20, segments: 4 },
 };
 
