@@ -28,10 +28,11 @@ import { ConcurrencyLimiter } from '../src/providers/concurrency-limiter';
 import { classifyIngestEvent, IngestEventError, itemsFromJson, type SqsMessage } from '../src/pipeline/ingest-event';
 import { IngestItemsNotWrittenError, type IngestResult } from '../src/pipeline/ingest-failure';
 import type { IngestKeySchema } from '../src/pipeline/ingest-key-schema';
-import { loggableError } from '../src/pipeline/ingest-log-fields';
+import { loggableError } from '../src/pipeline/loggable-error';
 import { IngestWriter } from '../src/pipeline/ingest-writer';
 import { materialsProviderFor, tableInfoFor, type AwsClients } from '../src/pipeline/materials-from-config';
 import { readIngestConfig, type IngestConfig } from '../src/pipeline/pipeline-config';
+import { deployedHandler } from './deployed-handler';
 import { observability } from './observability';
 
 export interface IngestHandlerDependencies {
@@ -167,18 +168,5 @@ function respond(statusCode: number, body: unknown, headers: Record<string, stri
   return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
 }
 
-/**
- * The deployed handler. Built at cold start; a configuration error is logged then, and thrown
- * by every invocation, so it shows in the invoke error as well as in the logs.
- */
-const coldStart = ((): { handler: IngestHandler } | { error: unknown } => {
-  try {
-    return { handler: createIngestHandler() };
-  } catch (error) {
-    observability('ingest').logger.error('ingest cannot start', loggableError(error));
-    return { error };
-  }
-})();
-
-export const handler = (event: unknown, context: Context): Promise<IngestResponse> =>
-  'error' in coldStart ? Promise.reject(coldStart.error) : coldStart.handler(event, context);
+/** The deployed handler (see deployedHandler for when it is built and how a bad configuration shows). */
+export const handler = deployedHandler('ingest', () => createIngestHandler());

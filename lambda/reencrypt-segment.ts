@@ -22,6 +22,8 @@ import { reEncryptorFromConfig } from '../src/pipeline/reencrypt-from-config';
 import { segmentCheckpointToJson, segmentRequestFromJson } from '../src/pipeline/reencrypt-request';
 import { isMaterialsRotationRequest, rotateMaterials, type MaterialsRotationResult } from '../src/pipeline/reencrypt-rotation';
 import type { ScanReEncryptor } from '../src/pipeline/scan-reencryptor';
+import { deployedHandler } from './deployed-handler';
+import { loggableError } from '../src/pipeline/loggable-error';
 import { observability } from './observability';
 
 export interface ReEncryptSegmentResponse {
@@ -78,7 +80,7 @@ export function createReEncryptSegmentHandler(dependencies: ReEncryptSegmentDepe
         metrics.addMetric('MaterialsRotated', MetricUnit.Count, 1);
         return { rotated };
       } catch (error) {
-        logger.error('materials rotation failed', { errorName: (error as Error | undefined)?.name, errorMessage: (error as Error | undefined)?.message });
+        logger.error('materials rotation failed', loggableError(error));
         throw error;
       } finally {
         metrics.publishStoredMetrics();
@@ -148,17 +150,5 @@ function recordCounts(metrics: Metrics, counts: ReEncryptCounts, dryRun: boolean
   }
 }
 
-/** The handler Lambda runs: built at cold start; a configuration error is raised on every invocation. */
-const coldStart: { handler?: ReEncryptSegmentHandler; error?: unknown } = (() => {
-  try {
-    return { handler: createReEncryptSegmentHandler() };
-  } catch (error) {
-    // Raised on every invocation, where Lambda reports it: the message names each variable to fix.
-    return { error };
-  }
-})();
-
-export async function handler(event: unknown, context: Context): Promise<ReEncryptSegmentResponse | MaterialsRotationResponse> {
-  if (coldStart.handler === undefined) throw coldStart.error;
-  return coldStart.handler(event, context);
-}
+/** The deployed handler (see deployedHandler for when it is built and how a bad configuration shows). */
+export const handler = deployedHandler('reencrypt-segment', () => createReEncryptSegmentHandler());

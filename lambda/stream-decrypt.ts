@@ -6,10 +6,11 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { DynamoDbEncryptionError } from '../src/errors';
+import { loggableError } from '../src/pipeline/loggable-error';
 import { readStreamConfig } from '../src/pipeline/pipeline-config';
 import type { StreamDecryptor } from '../src/pipeline/stream-decryptor';
 import { streamDecryptorFor } from '../src/pipeline/stream-decryptor-from-config';
+import { deployedHandler } from './deployed-handler';
 import { observability } from './observability';
 
 /**
@@ -66,7 +67,7 @@ export function createStreamDecryptHandler(dependencies: StreamDecryptDependenci
       return { batchItemFailures: result.batchItemFailures };
     } catch (error) {
       // Only a non-stream event (or a bug) gets here: Lambda retries the whole invocation.
-      logger.error('stream batch failed', errorFields(error));
+      logger.error('stream batch failed', loggableError(error));
       throw error;
     }
   };
@@ -85,30 +86,5 @@ export function dependenciesFromEnvironment(environment: Readonly<Record<string,
   return { decryptor: streamDecryptorFor(config, clients), ...observability('stream-decrypt') };
 }
 
-let coldStart: StreamDecryptHandler | undefined;
-
-/**
- * The configuration is read on the container's first invocation, so that a missing or invalid
- * setting fails every invocation with a ConfigurationError listing all of them (and so that
- * importing this module, in tests, needs no environment).
- */
-export const handler: StreamDecryptHandler = async (event, context) => {
-  if (coldStart === undefined) {
-    try {
-      coldStart = createStreamDecryptHandler(dependenciesFromEnvironment());
-    } catch (error) {
-      observability('stream-decrypt').logger.error('stream fan-out is not configured', errorFields(error));
-      throw error;
-    }
-  }
-  return coldStart(event, context);
-};
-
-/** Library errors' messages are known to carry no value; anything else is logged by name only. */
-function errorFields(error: unknown): Record<string, unknown> {
-  const errorName = (error as { name?: unknown } | null)?.name;
-  return {
-    errorName: typeof errorName === 'string' ? errorName : 'UnknownError',
-    reason: error instanceof DynamoDbEncryptionError ? error.message : undefined,
-  };
-}
+/** The deployed handler (see deployedHandler for when it is built and how a bad configuration shows). */
+export const handler: StreamDecryptHandler = deployedHandler('stream-decrypt', () => createStreamDecryptHandler(dependenciesFromEnvironment()));

@@ -103,7 +103,6 @@ async function localBackends(): Promise<LocalAwsBackends | undefined> {
 }
 
 async function run(started: number): Promise<number> {
-  delete process.env.POWERTOOLS_LOG_LEVEL; // see scripts/start.ts
   // The handlers' own logs: warnings and errors only, and no metric lines, to keep the story readable.
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   const quiet = (serviceName: string) => ({ logger: new Logger({ serviceName, logLevel: 'WARN' }), metrics: new Metrics({ serviceName, namespace: 'DynamoDbEncryption' }) });
