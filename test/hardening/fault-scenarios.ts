@@ -33,6 +33,7 @@ import { KmsThrottlingError } from '../../src/errors';
 import type { DynamoDbItem } from '../../src/format/attribute-value';
 import { itemFromJson } from '../../src/format/dynamodb-json';
 import { EnvironmentNames as Names } from '../../src/pipeline/environment-names';
+import { deduplicationId } from '../../src/pipeline/fan-out-target';
 import { readStreamConfig } from '../../src/pipeline/pipeline-config';
 import { streamDecryptorFor } from '../../src/pipeline/stream-decryptor-from-config';
 import { AwsKmsMaterialsProvider } from '../../src/providers/aws-kms-provider';
@@ -40,6 +41,7 @@ import { localDynamoDbClient, localKmsClient, uniqueName } from '../support/loca
 import { createStreamTable, lambdaStreamEvent, readStreamRecords } from '../support/stream-events';
 import { createPkSkTable, samplePlaintextItem } from '../support/tables';
 import { FaultInjector, type FaultCounts, type FaultKind } from './fault-injection';
+import { countSendsReachingServer, FifoConsumer, judgeCopies } from './fifo-consumer';
 import type { HardeningCounts } from './crash-support';
 
 export interface FaultScenarioResult extends HardeningCounts {
@@ -447,26 +449,18 @@ async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<string[]> {
  * The stream fan-out handler on REAL DynamoDB Local stream records (every item inserted, every
  * other one modified, every fifth of those removed), delivered in batches as the event source
  * mapping does (a batch with batchItemFailures is retried from the first reported record), to a
- * FIFO queue, with KMS and SQS failing at `rate`. The queue is drained only once every record
- * was delivered: moto deduplicates a FIFO message only against messages still in the queue
- * (real SQS remembers deduplication ids for 5 minutes, deleted or not).
+ * FIFO queue, with KMS and SQS failing at `rate`. The queue is drained while records are
+ * delivered (at most `maxQueueDepth` waiting); second copies only moto delivers are counted
+ * apart (fifo-consumer.ts).
  */
-export async function streamUnderFaults(options: FaultScenarioOptions & { batchSize?: number }): Promise<FaultScenarioResult> {
+export async function streamUnderFaults(options: FaultScenarioOptions & { batchSize?: number; maxQueueDepth?: number }): Promise<FaultScenarioResult> {
   const started = Date.now();
-  const { items: count, rate = 0.1, seed = 8, batchSize = 100 } = options;
+  const { items: count, rate = 0.1, seed = 8, batchSize = 100, maxQueueDepth = 500 } = options;
   const clean = { dynamoDb: localDynamoDbClient(), kms: localKmsClient(), sqs: new SQSClient({}) };
   const injector = new FaultInjector({ seed, rate: 0 });
   const faulty = faultyClients(injector, { kms: true, sqs: true });
   // Every SendMessage attempt that reaches the server, by deduplication id: resends after an ambiguous failure show here.
-  const sendsReachingServer = new Map<string, number>();
-  faulty.sqs.middlewareStack.add(
-    (next) => async (args) => {
-      const id = (args.input as { MessageDeduplicationId?: string }).MessageDeduplicationId;
-      if (id !== undefined) sendsReachingServer.set(id, (sendsReachingServer.get(id) ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'deserialize', name: 'countSendsReachingServer', priority: 'low' },
-  );
+  const sendsReachingServer = countSendsReachingServer(faulty.sqs);
   const tableName = uniqueName('fault-stream');
   const table = new TableInfo({ name: tableName, primaryIndex: { partition: 'pk', sort: 'sk' } });
   const queues: string[] = [];
@@ -517,6 +511,7 @@ export async function streamUnderFaults(options: FaultScenarioOptions & { batchS
       eventBridge: new EventBridgeClient({}),
     });
     const handler = createStreamDecryptHandler({ decryptor, ...quietObservability('fault-stream') });
+    const consumer = new FifoConsumer(clean.sqs, target);
     injector.setRate(rate);
 
     // The event source mapping: one shard's records in order; a batch is retried from its first reported failure.
@@ -525,6 +520,7 @@ export async function streamUnderFaults(options: FaultScenarioOptions & { batchS
     let attemptsHere = 0;
     while (position < records.length) {
       const batch = records.slice(position, position + batchSize);
+      await consumer.waitForDepthAtMost(maxQueueDepth, position + batch.length);
       stats.invocations += 1;
       let advance = batch.length;
       try {
@@ -568,7 +564,7 @@ export async function streamUnderFaults(options: FaultScenarioOptions & { batchS
         oldImage: eventName === 'MODIFY' ? streamItem(index, 1) : eventName === 'REMOVE' ? streamItem(index, latest) : undefined,
       });
     }
-    const bodies = await drainQueue(clean.sqs, target);
+    const bodies = await consumer.finish();
     const deadLettered = (await drainQueue(clean.sqs, deadLetter)).length;
     const received = new Map<string, number>();
     const lastSequence = new Map<string, bigint>();
@@ -576,20 +572,24 @@ export async function streamUnderFaults(options: FaultScenarioOptions & { batchS
     let outOfOrder = 0;
     for (const body of bodies) {
       const message = JSON.parse(body) as { sequenceNumber: string; keys: Record<string, unknown>; newImage?: Record<string, unknown> | null; oldImage?: Record<string, unknown> | null };
-      received.set(message.sequenceNumber, (received.get(message.sequenceNumber) ?? 0) + 1);
+      const copiesBefore = received.get(message.sequenceNumber) ?? 0;
+      received.set(message.sequenceNumber, copiesBefore + 1);
       const want = expected.get(message.sequenceNumber);
       const image = (json?: Record<string, unknown> | null) => (json === undefined || json === null ? undefined : itemFromJson(json));
       if (want === undefined || !isDeepStrictEqual(image(message.newImage), want.newImage) || !isDeepStrictEqual(image(message.oldImage), want.oldImage)) {
         if (process.env.FAULT_DEBUG === '1' && corrupted === 0) console.error(JSON.stringify({ got: [image(message.newImage), image(message.oldImage)], want }));
         corrupted += 1;
       }
+      // Order is judged on first copies; second copies are judged by judgeCopies below.
+      if (copiesBefore > 0) continue;
       const pk = unmarshall(itemFromJson(message.keys) as never).pk as string;
       const sequence = BigInt(message.sequenceNumber);
       if ((lastSequence.get(pk) ?? -1n) >= sequence) outOfOrder += 1;
       lastSequence.set(pk, sequence);
     }
     const lost = [...expected.keys()].filter((sequence) => !received.has(sequence)).length;
-    const duplicated = [...received.values()].reduce((sum, copies) => sum + copies - 1, 0);
+    const deduplicationIds = new Map(records.map((record) => [record.dynamodb?.SequenceNumber as string, deduplicationId(record.eventID, record.dynamodb?.SequenceNumber)]));
+    const { duplicated, motoDedupMisses } = judgeCopies(received, new Set(expected.keys()), (sequence) => deduplicationIds.get(sequence), sendsReachingServer);
     const resent = [...sendsReachingServer.values()].filter((sends) => sends > 1).length;
     return {
       scenario: 'stream fan-out (stream handler to a FIFO queue, 10% faults on KMS and SQS)',
@@ -608,6 +608,7 @@ export async function streamUnderFaults(options: FaultScenarioOptions & { batchS
         deadLettered,
         ambiguousSends: injector.countFor(['SendMessageCommand'], 'after'),
         recordsSentTwiceOrMore: resent,
+        motoDedupMisses,
       },
     };
   } finally {

@@ -9,7 +9,8 @@
  * batches of 100 to the Lambda handler (createStreamDecryptHandler over streamDecryptorFor, built
  * from the construct's environment variables) that delivers them to a moto SQS FIFO queue; a
  * batch reporting batchItemFailures is sent again from the first failed record, as Lambda does.
- * The queue is drained while records are delivered (moto's FIFO gets slower with depth).
+ * The queue is drained while records are delivered (moto's FIFO gets slower with depth; see
+ * fifo-consumer.ts, which also says why moto-only second copies are counted apart).
  * Some SendMessage calls of the handler fail (sendFailureRate), before or after the message was
  * sent, so batches are retried and records sent twice.
  *
@@ -21,7 +22,7 @@ import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamod
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, DeleteMessageBatchCommand, DeleteQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBRecord } from 'aws-lambda';
@@ -39,7 +40,8 @@ import { streamDecryptorFor } from '../../src/pipeline/stream-decryptor-from-con
 import { MetaStore } from '../../src/providers/meta-store';
 import { localDynamoDbClient, localKmsClient, uniqueName } from '../support/local-aws';
 import { createStreamTable, localStreamsClient } from '../support/stream-events';
-import { createKmsKey, keyText, sameItem, scenarioSeed, seededRandom, sleep, type HardeningRow, type Scale } from './crash-support';
+import { createKmsKey, keyText, sameItem, scenarioSeed, seededRandom, type HardeningRow, type Scale } from './crash-support';
+import { countSendsReachingServer, FifoConsumer, judgeCopies } from './fifo-consumer';
 
 export interface StreamLoadOptions {
   readonly items: number;
@@ -107,8 +109,6 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
   let failedBeforeSend = 0;
   let failedAfterSend = 0;
   let sdkRetriedSends = 0;
-  /** Deduplication ids of messages sent, reported failed, and so sent again. */
-  const resentAfterSend = new Set<string>();
   handlerSqs.middlewareStack.add(
     (next, context) => async (args) => {
       if (context.commandName !== 'SendMessageCommand') return next(args);
@@ -125,11 +125,11 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
       }
       await next(args);
       failedAfterSend += 1;
-      resentAfterSend.add(String((args.input as { MessageDeduplicationId?: string }).MessageDeduplicationId));
       throw failure;
     },
     { step: 'initialize', name: 'injectSendFailures' },
   );
+  const sendsReachingServer = countSendsReachingServer(handlerSqs);
   const drainClient = new SQSClient({});
   const sns = new SNSClient({});
   const eventBridge = new EventBridgeClient({});
@@ -180,27 +180,8 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
     log(`stream-load: ${expectedRecords} writes in ${((writtenAt - started) / 1000).toFixed(1)} s; ${records.length} stream records read in ${((Date.now() - writtenAt) / 1000).toFixed(1)} s`);
     if (records.length !== expectedRecords) problems.push(`the stream holds ${records.length} records, not ${expectedRecords}`);
 
-    // The consumers, deleting as they go. A FIFO queue hands out a group's next message only once
-    // the one before is deleted, so the order in which messages are appended here is each
-    // group's order in the queue, whichever consumer received them.
+    const consumer = new FifoConsumer(drainClient, target, { consumers: options.drainers });
     const received: Array<Record<string, any>> = [];
-    let deliveryDone = false;
-    const drain = async () => {
-      let emptyAfterDone = 0;
-      while (emptyAfterDone < 3) {
-        const { Messages = [] } = await drainClient.send(new ReceiveMessageCommand({ QueueUrl: target, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 300 }));
-        if (Messages.length === 0) {
-          if (deliveryDone) emptyAfterDone += 1;
-          await sleep(deliveryDone ? 200 : 20);
-          continue;
-        }
-        for (const message of Messages) received.push(JSON.parse(message.Body as string) as Record<string, any>);
-        await drainClient.send(
-          new DeleteMessageBatchCommand({ QueueUrl: target, Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })) }),
-        );
-      }
-    };
-    const draining = Promise.all(Array.from({ length: options.drainers }, drain));
 
     const handler = createStreamDecryptHandler({ decryptor: streamDecryptorFor(config, clients), logger: new Logger({ logLevel: 'SILENT' }), metrics: quietMetrics });
     const deliverStarted = Date.now();
@@ -218,7 +199,7 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
     let nextLog = 10_000;
     const deliverLane = async (lane: typeof records) => {
       for (let offset = 0; offset < lane.length; offset += options.batchSize) {
-        while (handedOver - received.length > options.maxQueueDepth) await sleep(20);
+        await consumer.waitForDepthAtMost(options.maxQueueDepth, handedOver);
         handedOver += Math.min(options.batchSize, lane.length - offset);
         let batch: DynamoDBRecord[] = lane.slice(offset, offset + options.batchSize).map((record) => deliveredStreamRecord(record, streamArn) as DynamoDBRecord);
         for (let attempt = 1; batch.length > 0; attempt += 1) {
@@ -236,16 +217,15 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
         deliveredRecords += Math.min(options.batchSize, lane.length - offset);
         if (deliveredRecords >= nextLog) {
           nextLog += 10_000;
-          log(`stream-load: ${deliveredRecords} records delivered, ${received.length} received, ${((Date.now() - deliverStarted) / 1000).toFixed(1)} s`);
+          log(`stream-load: ${deliveredRecords} records delivered, ${consumer.received} received, ${((Date.now() - deliverStarted) / 1000).toFixed(1)} s`);
         }
       }
     };
     try {
       await Promise.all(lanes.map(deliverLane));
-      log(`stream-load: every record delivered in ${((Date.now() - deliverStarted) / 1000).toFixed(1)} s, ${received.length} received by then`);
+      log(`stream-load: every record delivered in ${((Date.now() - deliverStarted) / 1000).toFixed(1)} s, ${consumer.received} received by then`);
     } finally {
-      deliveryDone = true;
-      await draining;
+      for (const body of await consumer.finish()) received.push(JSON.parse(body) as Record<string, any>);
     }
     const deliverSeconds = (Date.now() - deliverStarted) / 1000;
     log(`stream-load: delivered and drained ${received.length} messages in ${deliverSeconds.toFixed(1)} s`);
@@ -272,20 +252,11 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
     }
     const expectedSequences = new Set(records.map((record) => record.dynamodb?.SequenceNumber as string));
     const lost = [...expectedSequences].filter((sequence) => !bySequence.has(sequence)).length;
-    // moto 5.x deduplicates a FIFO message only against the messages still in the queue, where
-    // SQS remembers every deduplication id for 5 minutes: a record sent again after an injected
-    // after-send failure, once its first copy was received and deleted, is delivered twice by
-    // moto only. Those are counted apart (motoDedupMisses); any other second copy is a duplicate.
+    // A second copy moto alone delivers (a resend after an ambiguous send) is counted apart: fifo-consumer.ts.
     const deduplicationIds = new Map(records.map((record) => [record.dynamodb?.SequenceNumber as string, deduplicationId(record.eventID, record.dynamodb?.SequenceNumber)]));
-    let duplicated = [...bySequence.keys()].filter((sequence) => !expectedSequences.has(sequence)).length;
-    let motoDedupMisses = 0;
-    for (const [sequence, count] of bySequence) {
-      if (count < 2) continue;
-      if (resentAfterSend.has(deduplicationIds.get(sequence) as string)) motoDedupMisses += count - 1;
-      else {
-        duplicated += count - 1;
-        if (duplicated <= 3) problems.push(`record ${sequence} (deduplication id ${deduplicationIds.get(sequence)}) was received ${count} times; SDK-retried sends: ${sdkRetriedSends}`);
-      }
+    const { duplicated, motoDedupMisses, duplicateRecords } = judgeCopies(bySequence, expectedSequences, (sequence) => deduplicationIds.get(sequence), sendsReachingServer);
+    for (const sequence of duplicateRecords.slice(0, 3)) {
+      problems.push(`record ${sequence} (deduplication id ${deduplicationIds.get(sequence)}) was received ${bySequence.get(sequence)} times; SDK-retried sends: ${sdkRetriedSends}`);
     }
     const inOrder = Array.from({ length: options.versions }, (_, index) => index + 1).join(',');
     let outOfOrder = 0;
