@@ -32,10 +32,14 @@ async function main(): Promise<void> {
   // Under scripts/with-local-aws the backends are there already; otherwise start them here.
   let stop: (() => Promise<void>) | undefined;
   if (bench.needsLocalAws === true && process.env.AWS_ENDPOINT_URL_DYNAMODB === undefined) {
-    const { startLocalAws } = require('../scripts/local-aws') as typeof import('../scripts/local-aws');
+    const { startLocalAws, stopOnSignals } = require('../scripts/local-aws') as typeof import('../scripts/local-aws');
     const backends = await startLocalAws();
     Object.assign(process.env, backends.env);
-    stop = backends.stop;
+    const releaseSignals = stopOnSignals(backends, (signal) => console.error(`${signal}: stopping the local backends`));
+    stop = async () => {
+      releaseSignals();
+      await backends.stop();
+    };
   }
   try {
     await bench.run(emitterFor(name as string));

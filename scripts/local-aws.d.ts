@@ -9,4 +9,7 @@ export interface LocalAwsBackends {
 
 export function startLocalAws(options?: { timeoutMs?: number }): Promise<LocalAwsBackends>;
 
+/** Ctrl-C / SIGTERM stop `backends` and exit 128 + signal until the returned function is called. */
+export function stopOnSignals(backends: LocalAwsBackends, onSignal?: (signal: NodeJS.Signals) => void): () => void;
+
 export class LocalAwsError extends Error {}

@@ -179,4 +179,25 @@ async function startLocalAws(options = {}) {
   }
 }
 
-module.exports = { startLocalAws, LocalAwsError };
+/**
+ * Until the returned function is called, Ctrl-C or SIGTERM stops `backends` and exits with
+ * 128 + the signal number, as a shell reports it; `onSignal` is told first (to print a line).
+ * Without this, a process that started the backends and is interrupted leaves them running.
+ */
+function stopOnSignals(backends, onSignal) {
+  let stopping = false;
+  const handler = (signal) => {
+    if (stopping) return;
+    stopping = true;
+    if (onSignal !== undefined) onSignal(signal);
+    void backends.stop().finally(() => process.exit(128 + (signal === 'SIGINT' ? 2 : 15)));
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+module.exports = { startLocalAws, stopOnSignals, LocalAwsError };

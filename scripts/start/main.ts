@@ -38,7 +38,7 @@ import { addCounts, emptyCounts } from '../../src/pipeline/reencrypt-counts';
 import { deliveredStreamRecord, readStreamRecords } from '../../src/pipeline/stream-event-source';
 import { streamDecryptorFor } from '../../src/pipeline/stream-decryptor-from-config';
 import { MetaStore } from '../../src/providers/meta-store';
-import { startLocalAws, type LocalAwsBackends } from '../local-aws';
+import { startLocalAws, stopOnSignals, type LocalAwsBackends } from '../local-aws';
 import { functionUrlPost, lambdaContext, sqsEvent } from './lambda-events';
 import { progress } from './progress';
 import { sampleOrders, type SampleOrder } from './sample-orders';
@@ -72,22 +72,12 @@ interface Summary {
 async function main(): Promise<number> {
   const started = Date.now();
   const backends = await localBackends();
-  const stopBackends = async () => backends?.stop();
-  let interrupted = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) return;
-    interrupted = true;
-    process.stdout.write(`\n${signal}: stopping${backends === undefined ? '' : ' the local backends'}...\n`);
-    void stopBackends().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const releaseSignals = backends === undefined ? undefined : stopOnSignals(backends, (signal) => process.stdout.write(`\n${signal}: stopping the local backends...\n`));
   try {
     return await run(started);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await stopBackends();
+    releaseSignals?.();
+    await backends?.stop();
   }
 }
 

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -29,6 +29,30 @@ describe('scripts/with-local-aws', () => {
     for (const pid of pids.split(',').map(Number)) {
       expect(() => process.kill(pid, 0)).toThrow(); // no such process any more
     }
+  }, 130_000);
+
+  it('stopOnSignals: Ctrl-C in a process that started the backends (npm start, npm run bench) stops them and exits 130', async () => {
+    const program = `
+      const { startLocalAws, stopOnSignals } = require(${JSON.stringify(path.resolve(__dirname, '../../scripts/local-aws.js'))});
+      startLocalAws().then((backends) => {
+        stopOnSignals(backends, (signal) => console.log('stopping on ' + signal));
+        console.log('pids ' + backends.pids.join(','));
+        setInterval(() => undefined, 1000);
+      });`;
+    const child = spawn(process.execPath, ['-e', program], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    while (!/pids [\d,]+\n/.test(output)) {
+      if (child.exitCode !== null) throw new Error(`the backends did not start: ${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const pids = (/pids ([\d,]+)/.exec(output) as RegExpExecArray)[1].split(',').map(Number);
+    for (const pid of pids) expect(() => process.kill(pid, 0)).not.toThrow();
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(output).toContain('stopping on SIGINT');
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
   }, 130_000);
 
   it('says what to install when Java is missing, and exits non-zero', () => {
