@@ -40,7 +40,7 @@ import { streamDecryptorFor } from '../../src/pipeline/stream-decryptor-from-con
 import { MetaStore } from '../../src/providers/meta-store';
 import { localDynamoDbClient, localKmsClient, uniqueName } from '../support/local-aws';
 import { createStreamTable, localStreamsClient } from '../support/stream-events';
-import { createKmsKey, keyText, sameItem, scenarioSeed, seededRandom, type HardeningRow, type Scale } from './crash-support';
+import { createKmsKey, keyText, mapLimit, sameItem, scenarioSeed, seededRandom, type HardeningRow, type Scale } from './crash-support';
 import { countSendsReachingServer, FifoConsumer, judgeCopies } from './fifo-consumer';
 
 export interface StreamLoadOptions {
@@ -74,8 +74,8 @@ export interface StreamLoadOptions {
 }
 
 export const STREAM_LOAD_SCALES: Record<Scale, StreamLoadOptions> = {
-  test: { items: 400, versions: 5, batchSize: 100, parallelization: 4, sendFailureRate: 0.01, maxQueueDepth: 1000, drainers: 1 },
-  full: { items: 20_000, versions: 5, batchSize: 100, parallelization: 8, sendFailureRate: 0.002, maxQueueDepth: 500, drainers: 1 },
+  test: { items: 400, versions: 5, batchSize: 100, parallelization: 4, sendFailureRate: 0.01, maxQueueDepth: 200, drainers: 1 },
+  full: { items: 20_000, versions: 5, batchSize: 100, parallelization: 8, sendFailureRate: 0.002, maxQueueDepth: 200, drainers: 1 },
 };
 
 export interface StreamLoadResult extends HardeningRow {
@@ -168,11 +168,13 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
       attributeActions: config.attributeActions,
       tableInfos: [new TableInfo({ name: tableName, primaryIndex: { partition: 'pk', sort: 'sk' } })],
     });
+    const chunkStarts = Array.from({ length: Math.ceil(options.items / 500) }, (_, index) => index * 500);
     for (let version = 1; version <= options.versions; version += 1) {
-      for (let offset = 0; offset < options.items; offset += 1000) {
-        const items = Array.from({ length: Math.min(1000, options.items - offset) }, (_, index) => streamLoadItem(offset + index, version));
+      // Within a round every item is written once, so chunks may go side by side.
+      await mapLimit(chunkStarts, 4, async (offset) => {
+        const items = Array.from({ length: Math.min(500, options.items - offset) }, (_, index) => streamLoadItem(offset + index, version));
         await writer.batchWriteAll({ [tableName]: items.map((Item) => ({ PutRequest: { Item } })) });
-      }
+      });
     }
     const writtenAt = Date.now();
     const records = await readStreamRecords(streams, streamArn);
@@ -195,12 +197,10 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
       lanes[hash % lanes.length].push(record);
     }
     let deliveredRecords = 0;
-    let handedOver = 0;
     let nextLog = 10_000;
     const deliverLane = async (lane: typeof records) => {
       for (let offset = 0; offset < lane.length; offset += options.batchSize) {
-        await consumer.waitForDepthAtMost(options.maxQueueDepth, handedOver);
-        handedOver += Math.min(options.batchSize, lane.length - offset);
+        await consumer.admit(Math.min(options.batchSize, lane.length - offset), options.maxQueueDepth);
         let batch: DynamoDBRecord[] = lane.slice(offset, offset + options.batchSize).map((record) => deliveredStreamRecord(record, streamArn) as DynamoDBRecord);
         for (let attempt = 1; batch.length > 0; attempt += 1) {
           handlerCalls += 1;
@@ -290,6 +290,7 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
         failedAfterSend,
         retriedBatches,
         motoDedupMisses,
+        motoRedeliveries: consumer.redelivered,
         sdkRetriedSends,
         handlerCalls,
         parallelization: options.parallelization,
