@@ -9,7 +9,8 @@
  *   writers, and 100,000 real stream records into a FIFO queue (bench/hardening-crash.ts).
  *
  * Prints each scenario's figures, then the totals `faults-injected`, `items`, `lost`,
- * `duplicated`, `corrupted`: the last three must be 0.
+ * `duplicated`, `corrupted` and `out-of-order` (per-key order at the FIFO targets): the last four
+ * must be 0, or the bench exits 1. A scenario's problems go to stderr.
  */
 import type { HardeningCounts } from '../test/hardening/crash-support';
 import type { Emit } from './figures';
@@ -25,24 +26,33 @@ export async function run(emit: Emit): Promise<void> {
     ...(await faultScenarios({ items: scale === 'full' ? 5000 : 300 })),
     ...(await crashScenarios(scale, undefined, (line) => process.stderr.write(`${line}\n`))),
   ];
-  const totals = { faultsInjected: 0, items: 0, lost: 0, duplicated: 0, corrupted: 0, motoDedupMisses: 0 };
+  const totals = { faultsInjected: 0, items: 0, lost: 0, duplicated: 0, corrupted: 0, outOfOrder: 0, motoDedupMisses: 0 };
   for (const row of rows) {
+    const details = (row as { details?: { outOfOrder?: number; motoDedupMisses?: number } }).details ?? {};
     emit(`${row.scenario}-faults-injected`, row.faultsInjected, 'faults');
     emit(`${row.scenario}-items`, row.items, 'items');
     for (const name of ['lost', 'duplicated', 'corrupted'] as const) {
       emit(`${row.scenario}-${name}`, row[name], 'items');
       totals[name] += row[name];
     }
+    // Per-key order at a FIFO target: items (or records) that arrived out of write order.
+    if (typeof details.outOfOrder === 'number') {
+      emit(`${row.scenario}-out-of-order`, details.outOfOrder, 'items');
+      totals.outOfOrder += details.outOfOrder;
+    }
     totals.faultsInjected += row.faultsInjected;
     totals.items += row.items;
-    totals.motoDedupMisses += Number((row as { details?: { motoDedupMisses?: number } }).details?.motoDedupMisses ?? 0);
+    totals.motoDedupMisses += Number(details.motoDedupMisses ?? 0);
+    for (const problem of (row as { problems?: readonly string[] }).problems ?? []) process.stderr.write(`${row.scenario}: ${problem}\n`);
   }
   emit('faults-injected', totals.faultsInjected, 'faults');
   emit('items', totals.items, 'items');
   emit('lost', totals.lost, 'items');
   emit('duplicated', totals.duplicated, 'items');
   emit('corrupted', totals.corrupted, 'items');
+  emit('out-of-order', totals.outOfOrder, 'items');
   // Not a failure: second copies of ambiguous resends that SQS deduplicates and moto does not
   // (test/hardening/fifo-consumer.ts). Printed so that the judgement can be checked.
   emit('moto-dedup-misses', totals.motoDedupMisses, 'messages');
+  if (totals.lost + totals.duplicated + totals.corrupted + totals.outOfOrder > 0) process.exitCode = 1;
 }

@@ -602,7 +602,7 @@ export async function streamUnderFaults(options: FaultScenarioOptions & { batchS
       items: records.length,
       lost,
       duplicated,
-      corrupted: corrupted + outOfOrder,
+      corrupted,
       details: {
         faults,
         durationMs: Date.now() - started,
