@@ -6,22 +6,27 @@ type Handler<Event, Context, Result> = (event: Event, context: Context) => Promi
 /**
  * The handler Lambda runs, built from the environment once per container.
  *
- * Built on the first invocation, not at import: importing a handler module (tests, `npm start`,
- * a bundler) then needs no environment and logs nothing. A configuration error is logged once,
- * with the message that names every variable to fix, and raised by every invocation so that it
- * also shows in the invoke error (Step Functions, the event source mapping, the console).
+ * In Lambda (the runtime sets AWS_LAMBDA_FUNCTION_NAME) it is built at import, in the init
+ * phase: the first invocation does not pay for it, and provisioned concurrency or SnapStart
+ * run it ahead of time. Anywhere else (tests, `npm start`) it is built on the first invocation,
+ * so importing a handler module needs no environment and logs nothing. Either way a
+ * configuration error is logged once, with the message that names every variable to fix, and
+ * raised by every invocation so that it also shows in the invoke error (Step Functions, the event
+ * source mapping, the console).
  */
 export function deployedHandler<Event, Context, Result>(service: string, create: () => Handler<Event, Context, Result>): Handler<Event, Context, Result> {
   let built: { handler: Handler<Event, Context, Result> } | { error: unknown } | undefined;
-  return async (event, context) => {
-    if (built === undefined) {
-      try {
-        built = { handler: create() };
-      } catch (error) {
-        built = { error };
-        observability(service).logger.error(`${service} is not configured`, loggableError(error));
-      }
+  const build = (): { handler: Handler<Event, Context, Result> } | { error: unknown } => {
+    try {
+      return { handler: create() };
+    } catch (error) {
+      observability(service).logger.error(`${service} is not configured`, loggableError(error));
+      return { error };
     }
+  };
+  if (process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined) built = build();
+  return async (event, context) => {
+    built ??= build();
     if ('error' in built) throw built.error;
     return built.handler(event, context);
   };

@@ -35,7 +35,7 @@ for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const
   });
 }
 
-// Loaded after the console is captured: its cold start (without configuration) logs.
+// Loaded after the console is captured: its first invocation (without configuration) logs.
 let lambda: typeof import('../../lambda/ingest');
 let tableName: string;
 let environment: Record<string, string>;
