@@ -40,7 +40,7 @@
  *   npx tsx bench/hardening-crash.ts [test|full] [crash,racing,stream-load]
  * prints one JSON row per line. At full scale crash and racing take about 2 minutes each; the
  * stream-load part is bounded by moto's SQS (about 100 messages/s on this 2-CPU machine at test
- * scale, less under load): budget 20 minutes or more for its 100,000 records.
+ * scale, less under load): about 15 minutes for its 100,000 records, the whole bench about 35.
  * HARDENING_SEED=n replays the crash scenario's kill delays and the racing writers' choices.
  */
 import { CRASH_SCALES, crashScenario } from '../test/hardening/crash-scenario';
