@@ -519,38 +519,43 @@ export async function streamUnderFaults(options: FaultScenarioOptions & { batchS
     let position = 0;
     let attemptsHere = 0;
     let admittedUpTo = 0;
-    while (position < records.length) {
-      const batch = records.slice(position, position + batchSize);
-      // Each record is admitted once; a batch sent again from its failed record adds none.
-      if (position + batch.length > admittedUpTo) {
-        await consumer.admit(position + batch.length - admittedUpTo, maxQueueDepth);
-        admittedUpTo = position + batch.length;
-      }
-      stats.invocations += 1;
-      let advance = batch.length;
-      try {
-        const { batchItemFailures } = await handler(lambdaStreamEvent(batch, streamArn), {
-          getRemainingTimeInMillis: () => 900_000,
-        } as Context);
-        if (batchItemFailures.length > 0) {
-          stats.partialBatches += 1;
-          const first = batch.findIndex((record) => record.dynamodb?.SequenceNumber === batchItemFailures[0].itemIdentifier);
-          advance = first < 0 ? 0 : first;
+    try {
+      while (position < records.length) {
+        const batch = records.slice(position, position + batchSize);
+        // Each record is admitted once; a batch sent again from its failed record adds none.
+        if (position + batch.length > admittedUpTo) {
+          await consumer.admit(position + batch.length - admittedUpTo, maxQueueDepth);
+          admittedUpTo = position + batch.length;
         }
-      } catch {
-        stats.invocationErrors += 1;
-        advance = 0;
-      }
-      if (advance === 0) {
-        attemptsHere += 1;
-        if (attemptsHere > 50) {
-          // Lambda's maximum retry attempts: the record would go to the on-failure destination.
-          stats.abandoned += 1;
-          advance = 1;
+        stats.invocations += 1;
+        let advance = batch.length;
+        try {
+          const { batchItemFailures } = await handler(lambdaStreamEvent(batch, streamArn), {
+            getRemainingTimeInMillis: () => 900_000,
+          } as Context);
+          if (batchItemFailures.length > 0) {
+            stats.partialBatches += 1;
+            const first = batch.findIndex((record) => record.dynamodb?.SequenceNumber === batchItemFailures[0].itemIdentifier);
+            advance = first < 0 ? 0 : first;
+          }
+        } catch {
+          stats.invocationErrors += 1;
+          advance = 0;
         }
+        if (advance === 0) {
+          attemptsHere += 1;
+          if (attemptsHere > 50) {
+            // Lambda's maximum retry attempts: the record would go to the on-failure destination.
+            stats.abandoned += 1;
+            advance = 1;
+          }
+        }
+        if (advance > 0) attemptsHere = 0;
+        position += advance;
       }
-      if (advance > 0) attemptsHere = 0;
-      position += advance;
+    } catch (error) {
+      await consumer.finish().catch(() => undefined); // stop receiving before reporting the failure
+      throw error;
     }
     const faults = injector.snapshot();
     injector.setRate(0);

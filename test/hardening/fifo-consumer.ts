@@ -33,6 +33,9 @@ export function countSendsReachingServer(client: SQSClient): ReadonlyMap<string,
   return sends;
 }
 
+/** How long admit() waits with nothing arriving before it gives up. */
+const STALL_MS = 120_000;
+
 export interface FifoConsumerOptions {
   /** Receivers at once; a FIFO group's next message is only handed out once the one before it is deleted. @default 1 */
   readonly consumers?: number;
@@ -80,8 +83,15 @@ export class FifoConsumer {
    * side by side cannot all pass at once. A batch larger than `depth` passes once the queue is empty.
    */
   async admit(messages: number, depth: number): Promise<void> {
+    let received = this.bodies.length;
+    let lastProgress = Date.now();
     while (this.admitted + messages - this.bodies.length > depth && this.admitted > this.bodies.length) {
       if (this.failure !== undefined) throw this.failure;
+      // Messages that never arrive (a lost record) must fail the scenario, not hang it.
+      if (this.bodies.length !== received) [received, lastProgress] = [this.bodies.length, Date.now()];
+      else if (Date.now() - lastProgress > STALL_MS) {
+        throw new Error(`nothing arrived in the queue for ${STALL_MS / 1000} s while ${this.admitted - received} sent messages were missing`);
+      }
       await sleep(20);
     }
     this.admitted += messages;
