@@ -22,8 +22,8 @@ import { reEncryptorFromConfig } from '../src/pipeline/reencrypt-from-config';
 import { segmentCheckpointToJson, segmentRequestFromJson } from '../src/pipeline/reencrypt-request';
 import { isMaterialsRotationRequest, rotateMaterials, type MaterialsRotationResult } from '../src/pipeline/reencrypt-rotation';
 import type { ScanReEncryptor } from '../src/pipeline/scan-reencryptor';
-import { deployedHandler } from './deployed-handler';
 import { loggableError } from '../src/pipeline/loggable-error';
+import { deployedHandler } from './deployed-handler';
 import { observability } from './observability';
 
 export interface ReEncryptSegmentResponse {

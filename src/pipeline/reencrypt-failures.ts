@@ -1,9 +1,6 @@
 import { DynamoDbEncryptionError, KmsError, KmsThrottlingError } from '../errors';
-import { isTransientKmsFailure } from '../providers/kms-errors';
+import { isKmsUnavailable } from '../providers/kms-errors';
 import { CapacityExhaustedError } from './reencrypt-errors';
-
-/** KMS could not be reached at all: every item after this one would fail the same way. */
-const UNREACHABLE_KMS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
 
 /**
  * Whether an error is about one item (it does not verify, cannot be decrypted or encrypted,
@@ -14,7 +11,7 @@ const UNREACHABLE_KMS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOS
 export function isItemFailure(error: unknown): boolean {
   if (error instanceof KmsThrottlingError || error instanceof CapacityExhaustedError) return false;
   // KMS unavailable (5xx, broken connections, unreachable) would fail the next item the same way.
-  if (error instanceof KmsError) return !isTransientKmsFailure(error) && (error.kmsErrorName === undefined || !UNREACHABLE_KMS.has(error.kmsErrorName));
+  if (error instanceof KmsError) return !isKmsUnavailable(error);
   if (error instanceof DynamoDbEncryptionError) return true;
   return (error as { name?: unknown } | null | undefined)?.name === 'ValidationException';
 }

@@ -162,17 +162,17 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
     const location = { tableName: context.tableName };
     const kmsContext = kmsEncryptionContext(context, this.contentKeySpec, this.signingKeySpec);
     const response = await this.callKms(() =>
-        this.kmsClient.send(
-          new GenerateDataKeyCommand({
-            KeyId: this.keyId,
-            NumberOfBytes: DATA_KEY_BYTES,
-            EncryptionContext: kmsContext,
-            GrantTokens: this.grantTokens,
-          }),
-        ),
-      ).catch(async (error: unknown) => {
-        throw await kmsFailure(error, 'GenerateDataKey', this.kmsClient, location);
-      });
+      this.kmsClient.send(
+        new GenerateDataKeyCommand({
+          KeyId: this.keyId,
+          NumberOfBytes: DATA_KEY_BYTES,
+          EncryptionContext: kmsContext,
+          GrantTokens: this.grantTokens,
+        }),
+      ),
+    ).catch(async (error: unknown) => {
+      throw await kmsFailure(error, 'GenerateDataKey', this.kmsClient, location);
+    });
     if (response.Plaintext === undefined || response.CiphertextBlob === undefined) {
       throw new UnwrappingError('KMS GenerateDataKey returned no data key', location);
     }

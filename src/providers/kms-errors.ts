@@ -31,6 +31,14 @@ export function isTransientKmsFailure(error: unknown): boolean {
   return TRANSIENT.has(errorName(error)) || isServerError(error);
 }
 
+/**
+ * Whether a KMS failure says KMS itself is unavailable (throttled beyond every retry, failing, or
+ * not reachable at all) rather than anything about the request: the next call would fail the same way.
+ */
+export function isKmsUnavailable(error: KmsError): boolean {
+  return isTransientKmsFailure(error) || (error.kmsErrorName !== undefined && UNREACHABLE.has(error.kmsErrorName));
+}
+
 function isServerError(error: unknown): boolean {
   const status = (error as { $metadata?: { httpStatusCode?: unknown } } | null | undefined)?.$metadata?.httpStatusCode;
   return typeof status === 'number' && status >= 500;
