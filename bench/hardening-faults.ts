@@ -6,12 +6,10 @@
  */
 import { ingestUnderFaults, kmsThrottlingBurst, reEncryptUnderFaults, streamUnderFaults, type FaultScenarioResult } from '../test/hardening/fault-scenarios';
 
-export type FaultScenarioFigure = FaultScenarioResult;
-
 /** Runs every scenario one after the other with `scale.items` items each (e.g. 5,000). */
-export async function faultScenarios(scale: { items: number }): Promise<FaultScenarioFigure[]> {
+export async function faultScenarios(scale: { items: number }): Promise<FaultScenarioResult[]> {
   const { items } = scale;
-  const results: FaultScenarioFigure[] = [];
+  const results: FaultScenarioResult[] = [];
   results.push(await ingestUnderFaults({ items }));
   results.push(await reEncryptUnderFaults({ items, totalSegments: 4 }));
   results.push(await streamUnderFaults({ items, batchSize: 100 }));

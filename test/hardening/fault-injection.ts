@@ -26,7 +26,7 @@
 import { DynamoDBServiceException, InternalServerError, ProvisionedThroughputExceededException, ThrottlingException } from '@aws-sdk/client-dynamodb';
 import { KMSInternalException, KMSServiceException } from '@aws-sdk/client-kms';
 import { RequestThrottled, SQSServiceException } from '@aws-sdk/client-sqs';
-import { seededRandom } from '../../scripts/seeded-random';
+import { seededRandom, sleep } from './crash-support';
 
 export { seededRandom };
 
@@ -67,8 +67,6 @@ export interface FaultCounts {
   /** Requests seen by the middleware (each SDK attempt counts). */
   readonly requests: number;
 }
-
-const sleep = (milliseconds: number) => new Promise<void>((resolve) => setTimeout(resolve, milliseconds));
 
 let requestIds = 0;
 function metadata(httpStatusCode: number) {

@@ -13,11 +13,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { DeleteTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, DeleteMessageBatchCommand, DeleteQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { createIngestHandler } from '../../lambda/ingest';
@@ -38,11 +38,12 @@ import { readStreamConfig } from '../../src/pipeline/pipeline-config';
 import { streamDecryptorFor } from '../../src/pipeline/stream-decryptor-from-config';
 import { AwsKmsMaterialsProvider } from '../../src/providers/aws-kms-provider';
 import { localDynamoDbClient, localKmsClient, uniqueName } from '../support/local-aws';
+import { scanTable } from '../support/cli-run';
 import { createStreamTable, lambdaStreamEvent, readStreamRecords } from '../support/stream-events';
 import { createPkSkTable, samplePlaintextItem } from '../support/tables';
 import { FaultInjector, type FaultCounts, type FaultKind } from './fault-injection';
 import { countSendsReachingServer, FifoConsumer, judgeCopies } from './fifo-consumer';
-import type { HardeningCounts } from './crash-support';
+import { createKmsKey, sleep, type HardeningCounts } from './crash-support';
 
 export interface FaultScenarioResult extends HardeningCounts {
   /** Faults by kind, phase and command, and scenario-specific figures (redeliveries, resends...). */
@@ -77,22 +78,6 @@ function quietObservability(serviceName: string): { logger: Logger; metrics: Met
   }
 }
 
-const sleep = (milliseconds: number) => new Promise<void>((resolve) => setTimeout(resolve, milliseconds));
-
-async function createKey(kms: KMSClient, description: string): Promise<string> {
-  return (await kms.send(new CreateKeyCommand({ Description: description }))).KeyMetadata?.Arn as string;
-}
-
-async function scanAll(client: DynamoDBClient, tableName: string): Promise<DynamoDbItem[]> {
-  const items: DynamoDbItem[] = [];
-  let ExclusiveStartKey: DynamoDbItem | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey, ConsistentRead: true }));
-    items.push(...((page.Items ?? []) as DynamoDbItem[]));
-    ExclusiveStartKey = page.LastEvaluatedKey as DynamoDbItem | undefined;
-  } while (ExclusiveStartKey !== undefined);
-  return items;
-}
 
 const keyOf = (item: Readonly<DynamoDbItem>) => `${item.pk?.S}/${item.sk?.N}`;
 
@@ -108,7 +93,7 @@ async function auditTable(
   expected: ReadonlyMap<string, DynamoDbItem>,
 ): Promise<{ lost: number; duplicated: number; corrupted: number; notDecryptable: number }> {
   const config = new TableCrypto(table, provider, attributeActions()).config;
-  const stored = await scanAll(dynamoDb, table.name);
+  const stored = await scanTable(dynamoDb, table.name);
   const seen = new Set<string>();
   let duplicated = 0;
   let corrupted = 0;
@@ -257,7 +242,7 @@ export async function ingestUnderFaults(options: FaultScenarioOptions): Promise<
   const table = new TableInfo({ name: tableName, primaryIndex: { partition: 'pk', sort: 'sk' } });
   try {
     await createPkSkTable(clean.dynamoDb, tableName);
-    const keyArn = await createKey(clean.kms, 'fault injection: ingest');
+    const keyArn = await createKmsKey(clean.kms, 'fault injection: ingest');
     const handler = createIngestHandler({
       environment: {
         [Names.TABLE_NAME]: tableName,
@@ -332,7 +317,7 @@ export async function reEncryptUnderFaults(options: FaultScenarioOptions & { tot
   const table = new TableInfo({ name: tableName, primaryIndex: { partition: 'pk', sort: 'sk' } });
   try {
     await createPkSkTable(clean.dynamoDb, tableName);
-    const [keyA, keyB] = [await createKey(clean.kms, 'fault injection: old key'), await createKey(clean.kms, 'fault injection: new key')];
+    const [keyA, keyB] = [await createKmsKey(clean.kms, 'fault injection: old key'), await createKmsKey(clean.kms, 'fault injection: new key')];
     const items = Array.from({ length: count }, (_, index) => orderItem(index));
     const writer = new EncryptedClient({
       client: clean.dynamoDb,
@@ -430,21 +415,6 @@ function streamItem(index: number, version: number): DynamoDbItem {
   };
 }
 
-async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<string[]> {
-  const bodies: string[] = [];
-  for (let empty = 0; empty < 2; ) {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
-    if (Messages.length === 0) {
-      empty += 1;
-      continue;
-    }
-    empty = 0;
-    bodies.push(...Messages.map((message) => message.Body as string));
-    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })) }));
-  }
-  return bodies;
-}
-
 /**
  * The stream fan-out handler on REAL DynamoDB Local stream records (every item inserted, every
  * other one modified, every fifth of those removed), delivered in batches as the event source
@@ -466,7 +436,7 @@ export async function streamUnderFaults(options: FaultScenarioOptions & { batchS
   const queues: string[] = [];
   try {
     const streamArn = await createStreamTable(clean.dynamoDb, tableName);
-    const keyArn = await createKey(clean.kms, 'fault injection: stream');
+    const keyArn = await createKmsKey(clean.kms, 'fault injection: stream');
     const writer = new EncryptedClient({
       client: clean.dynamoDb,
       materialsProvider: new AwsKmsMaterialsProvider({ keyId: keyArn, kmsClient: clean.kms }),
@@ -575,7 +545,7 @@ export async function streamUnderFaults(options: FaultScenarioOptions & { batchS
       });
     }
     const bodies = await consumer.finish();
-    const deadLettered = (await drainQueue(clean.sqs, deadLetter)).length;
+    const deadLettered = (await new FifoConsumer(clean.sqs, deadLetter).finish()).length;
     const received = new Map<string, number>();
     const lastSequence = new Map<string, bigint>();
     let corrupted = 0;
@@ -653,7 +623,7 @@ export async function kmsThrottlingBurst(
   const table = new TableInfo({ name: tableName, primaryIndex: { partition: 'pk', sort: 'sk' } });
   try {
     await createPkSkTable(clean.dynamoDb, tableName);
-    const keyArn = await createKey(clean.kms, 'fault injection: KMS burst');
+    const keyArn = await createKmsKey(clean.kms, 'fault injection: KMS burst');
     const handler = createIngestHandler({
       environment: { [Names.TABLE_NAME]: tableName, [Names.MATERIALS]: 'direct-kms', [Names.KMS_KEY_ID]: keyArn, [Names.ATTRIBUTE_ACTIONS]: ATTRIBUTE_ACTIONS },
       clients: { dynamoDb: clean.dynamoDb, kms },

@@ -43,8 +43,9 @@ export interface FifoConsumerOptions {
 
 /**
  * Receives and deletes a queue's messages in the background until `finish()`, which returns the
- * bodies in the order received, each stored message once. As a FIFO queue hands out a group's next message only once the
- * previous one is deleted, that order is each group's order in the queue.
+ * bodies in the order received, each stored message once. As a FIFO queue hands out a group's
+ * next message only once the previous one is deleted, that order is each group's order in the
+ * queue. A standard queue drains the same way.
  */
 export class FifoConsumer {
   readonly bodies: string[] = [];
@@ -69,7 +70,7 @@ export class FifoConsumer {
         }),
       ),
     );
-    // finish() reports a failure; until then, waiting senders see it through waitForDepthAtMost.
+    // finish() reports a failure; until then, waiting senders see it through admit().
     this.running.catch(() => undefined);
   }
 
@@ -114,8 +115,8 @@ export class FifoConsumer {
         continue;
       }
       for (const message of Messages) {
-        // The same stored message handed out twice (moto's receive is not atomic across its
-        // request threads; seen with two consumers): one send, so not the sender's duplicate.
+        // The same stored message handed out twice (two consumers receiving at once from moto,
+        // whose receive is not guarded across its request threads): one send, not a duplicate.
         if (this.messageIds.has(message.MessageId as string)) this.redelivered += 1;
         else {
           this.messageIds.add(message.MessageId as string);
