@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { decryptAttributeValues, encryptAttributeValues } from '../crypto/attribute-cipher';
 import type { LocalKey } from '../crypto/local-key';
+import { freshRandomBytes } from '../crypto/random-pool';
 import { sign, verify } from '../crypto/signature';
 import {
   DecryptionError,
@@ -62,7 +62,7 @@ export async function encryptDynamoDbItem(item: Readonly<DynamoDbItem>, config: 
   if (materials.encryptionKey !== undefined && encryptedNames.length > 0) {
     const plaintexts = encryptedNames.map((name) => atAttribute(name, tableName, () => serializeAttribute(item[name], 'python')));
     // One random read for every IV of the item, and one cipher for every attribute.
-    const ivs = randomBytes(IV_LENGTH * encryptedNames.length);
+    const ivs = freshRandomBytes(IV_LENGTH * encryptedNames.length);
     const ciphertexts = encryptAttributeValues(materials.encryptionKey.keyObject, plaintexts, ivs, { tableName });
     encryptedNames.forEach((name, index) => {
       plaintexts[index].fill(0);
@@ -130,9 +130,10 @@ export async function decryptDynamoDbItem(item: Readonly<DynamoDbItem>, config: 
     Object.fromEntries(deserializeMaterialDescription(descriptionValue.B as Uint8Array)),
   );
 
-  const signed: DynamoDbItem = { ...item };
-  delete signed[ReservedAttributes.SIGNATURE];
-  delete signed[ReservedAttributes.MATERIAL_DESCRIPTION];
+  // Copied without the reserved attributes rather than copied whole and then `delete`d from:
+  // a deletion turns the copy into a slow dictionary object for everything that follows. (Not
+  // by assignment in a loop either: an attribute named `__proto__` would set the prototype.)
+  const { [ReservedAttributes.SIGNATURE]: _signature, [ReservedAttributes.MATERIAL_DESCRIPTION]: _description, ...signed } = item;
 
   const materials = await config.materialsProvider.decryptionMaterials(
     contextWithItem(config.encryptionContext, signed, description),

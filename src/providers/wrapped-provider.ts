@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { parseWrappingTransformation } from '../crypto/algorithms';
 import { unwrapContentKey, wrapContentKey } from '../crypto/key-wrapping';
 import { LocalKey } from '../crypto/local-key';
+import { freshRandomBytes } from '../crypto/random-pool';
 import { InvalidAlgorithmError, InvalidArgumentError, InvalidMaterialDescriptionError, UnsupportedOperationError } from '../errors';
 import type { EncryptionContext } from '../encryptor/encryption-context';
 import { MaterialDescriptionKeys } from '../format/material-description-keys';
@@ -93,7 +93,7 @@ export class WrappedMaterialsProvider implements CryptographicMaterialsProvider 
         tableName: context.tableName,
       });
     }
-    const contentKeyBytes = randomBytes(this.contentKeyBytes);
+    const contentKeyBytes = freshRandomBytes(this.contentKeyBytes);
     try {
       const wrapped = wrapContentKey(this.wrappingKey, this.wrappingTransformation, contentKeyBytes, { tableName: context.tableName });
       return new RawEncryptionMaterials({
