@@ -34,3 +34,44 @@ export async function operationsPerSecond(work: () => unknown | Promise<unknown>
   }
   return operations / (Number(now - started) / 1e9);
 }
+
+/**
+ * Every round's value of each metric. A figure is its best round (a quiet moment of this shared
+ * machine should count for every figure alike); a ratio is the median over rounds of the two
+ * figures measured in the same round, seconds apart. The machine's speed drifts by tens of
+ * percent within a minute here, so the best of each figure, taken from different moments, let
+ * a ratio swing by 0.3 between runs; paired figures share the moment.
+ */
+export class RoundFigures {
+  private readonly rounds = new Map<string, number[]>();
+
+  record(metric: string, value: number): void {
+    const values = this.rounds.get(metric) ?? [];
+    values.push(value);
+    this.rounds.set(metric, values);
+  }
+
+  best(metric: string): number {
+    return Math.max(...this.valuesOf(metric));
+  }
+
+  pairedRatio(numerator: string, denominator: string): number {
+    const top = this.valuesOf(numerator);
+    const bottom = this.valuesOf(denominator);
+    if (top.length !== bottom.length) throw new Error(`${numerator} and ${denominator} were measured in different rounds`);
+    return median(top.map((value, round) => value / bottom[round]));
+  }
+
+  private valuesOf(metric: string): number[] {
+    const values = this.rounds.get(metric);
+    if (values === undefined) throw new Error(`no figure for ${metric}`);
+    return values;
+  }
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new Error('the median of nothing');
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}

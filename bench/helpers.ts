@@ -2,7 +2,8 @@
  * `npm run bench -- helpers`: what EncryptedClient costs over the plain DynamoDBClient against
  * DynamoDB Local, measured in the same run: items/s of PutItem, GetItem and Query (a 100-item
  * partition, items returned per second), with the same number of requests in flight for both
- * (BENCH_CONCURRENCY, default 16), interleaved rounds (BENCH_ROUNDS, default 5, best of each: this machine is shared, and fewer rounds let the ratios swing by 0.3 between runs),
+ * (BENCH_CONCURRENCY, default 16), interleaved rounds (BENCH_ROUNDS, default 5; items/s figures are
+ * the best round, ratios the median of ratios within a round: RoundFigures in bench/figures.ts),
  * BENCH_SECONDS per measurement (default 2). Encryption uses a WrappedMaterialsProvider (AES key
  * wrap + HmacSHA256) on the standard item of bench/core.ts; each put writes a new partition key.
  *
@@ -35,7 +36,7 @@ import type { DynamoDbItem } from '../src/format/attribute-value';
 import { WrappedMaterialsProvider } from '../src/providers/wrapped-provider';
 import { createPkSkTable } from '../test/support/tables';
 import { standardItem } from './core';
-import { operationsPerSecond, type Emit } from './figures';
+import { operationsPerSecond, RoundFigures, type Emit } from './figures';
 
 export const needsLocalAws = true;
 
@@ -140,35 +141,34 @@ export async function run(emit: Emit): Promise<void> {
       'decrypt-only': () => decryptDynamoDbItem(ciphertext, config),
     };
 
-    // Warm up connections and the JIT, then interleaved rounds, best of each: the machine is
-    // shared, and a quiet moment should count for every figure alike.
+    // Warm up connections and the JIT, then interleaved rounds (see RoundFigures). Each
+    // operation's plain, ciphertext-sized and encrypted figures are measured one after another.
     for (const metric of metrics) await itemsPerSecond(work[metric], Math.min(0.5, SECONDS), CONCURRENCY);
-    const best = new Map<string, number>();
-    const record = (metric: string, value: number) => best.set(metric, Math.max(best.get(metric) ?? 0, value));
+    const figures = new RoundFigures();
     for (let round = 0; round < ROUNDS; round += 1) {
       for (const metric of round % 2 === 0 ? metrics : [...metrics].reverse()) {
-        record(metric, await itemsPerSecond(work[metric], SECONDS, CONCURRENCY));
+        figures.record(metric, await itemsPerSecond(work[metric], SECONDS, CONCURRENCY));
       }
-      for (const [metric, operation] of Object.entries(crypto)) record(metric, await operationsPerSecond(operation, SECONDS / 2));
+      for (const [metric, operation] of Object.entries(crypto)) figures.record(metric, await operationsPerSecond(operation, SECONDS / 2));
     }
 
     emit('concurrency', CONCURRENCY, 'requests');
     for (const metric of ['put-encrypted', 'put-plain', 'get-encrypted', 'get-plain', 'query-encrypted', 'query-plain'] as const) {
-      emit(metric, best.get(metric) as number, 'items/s');
+      emit(metric, figures.best(metric), 'items/s');
     }
     for (const operation of ['put', 'get', 'query'] as const) {
-      emit(`${operation}-ratio`, (best.get(`${operation}-encrypted`) as number) / (best.get(`${operation}-plain`) as number), 'ratio');
+      emit(`${operation}-ratio`, figures.pairedRatio(`${operation}-encrypted`, `${operation}-plain`), 'ratio');
     }
-    emit('put-plain-ciphertext', best.get('put-plain-ciphertext') as number, 'items/s');
-    emit('get-plain-ciphertext', best.get('get-plain-ciphertext') as number, 'items/s');
+    emit('put-plain-ciphertext', figures.best('put-plain-ciphertext'), 'items/s');
+    emit('get-plain-ciphertext', figures.best('get-plain-ciphertext'), 'items/s');
     // The plain client moving ciphertext-sized items does less than EncryptedClient (no crypto),
     // so these bound the put and get ratios from above on this machine.
     for (const operation of ['put', 'get'] as const) {
-      emit(`${operation}-ratio-ceiling`, (best.get(`${operation}-plain-ciphertext`) as number) / (best.get(`${operation}-plain`) as number), 'ratio');
+      emit(`${operation}-ratio-ceiling`, figures.pairedRatio(`${operation}-plain-ciphertext`, `${operation}-plain`), 'ratio');
     }
-    emit('encrypt-only', best.get('encrypt-only') as number, 'items/s');
-    emit('decrypt-only', best.get('decrypt-only') as number, 'items/s');
-    emit('query-ratio-ceiling', (best.get('decrypt-only') as number) / (best.get('query-plain') as number), 'ratio');
+    emit('encrypt-only', figures.best('encrypt-only'), 'items/s');
+    emit('decrypt-only', figures.best('decrypt-only'), 'items/s');
+    emit('query-ratio-ceiling', figures.pairedRatio('decrypt-only', 'query-plain'), 'ratio');
   } finally {
     await dynamoDb.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
     dynamoDb.destroy();

@@ -12,7 +12,8 @@
  * Each round loads a fresh table with BENCH_REENCRYPT_ITEMS (default 2000) standard items
  * (bench/core.ts) encrypted under the old key, and runs the four measurements on it in
  * alternating order; each re-encryption moves every item to the other key (old → new, then
- * new → old). Best of BENCH_ROUNDS (default 3) rounds. The classifier reads a description entry
+ * new → old). BENCH_ROUNDS (default 5) rounds: items/s figures are the best round, ratios the
+ * median of the ratios within a round (RoundFigures in bench/figures.ts). The classifier reads a description entry
  * the wrapped providers record (`bench-key: old|new`); the source provider picks the key that
  * entry names.
  *
@@ -40,13 +41,13 @@ import { ConcurrencyLimiter } from '../src/providers/concurrency-limiter';
 import type { CryptographicMaterialsProvider } from '../src/providers/cryptographic-materials-provider';
 import { WrappedMaterialsProvider } from '../src/providers/wrapped-provider';
 import { standardItem } from './core';
-import type { Emit } from './figures';
+import { RoundFigures, type Emit } from './figures';
 import { createPkSkTable } from '../test/support/tables';
 
 export const needsLocalAws = true;
 
 const ITEMS = Number(process.env.BENCH_REENCRYPT_ITEMS ?? 2000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const PAGE_SIZE = 100;
 /** Writes in flight per segment, for both the re-encryptor and the copy. */
 const CONCURRENCY = 16;
@@ -149,8 +150,8 @@ export async function measureReEncryption(emit: Emit): Promise<void> {
       'copy-4-segments': (table) => copy(table, 4),
     };
     const metrics = Object.keys(work);
-    const best = new Map<string, number>();
-    // Warm up connections and the JIT, then interleaved rounds on a fresh table each.
+    const figures = new RoundFigures();
+    // Warm up connections and the JIT, then interleaved rounds on a fresh table each (see RoundFigures).
     await reEncrypt(await loadTable(), 2);
     for (let round = 0; round < ROUNDS; round += 1) {
       const table = await loadTable();
@@ -159,15 +160,15 @@ export async function measureReEncryption(emit: Emit): Promise<void> {
         const started = process.hrtime.bigint();
         const items = await work[metric](table);
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        best.set(metric, Math.max(best.get(metric) ?? 0, items / seconds));
+        figures.record(metric, items / seconds);
       }
       await dynamoDb.send(new DeleteTableCommand({ TableName: table.name })).catch(() => undefined);
     }
 
     emit('items', ITEMS, 'items');
-    for (const metric of metrics) emit(metric, best.get(metric) as number, 'items/s');
+    for (const metric of metrics) emit(metric, figures.best(metric), 'items/s');
     for (const segments of ['1-segment', '4-segments']) {
-      emit(`reencrypt-${segments}-ratio`, (best.get(`reencrypt-${segments}`) as number) / (best.get(`copy-${segments}`) as number), 'ratio');
+      emit(`reencrypt-${segments}-ratio`, figures.pairedRatio(`reencrypt-${segments}`, `copy-${segments}`), 'ratio');
     }
   } finally {
     await Promise.all(tables.map((TableName) => dynamoDb.send(new DeleteTableCommand({ TableName })).catch(() => undefined)));
