@@ -8,6 +8,12 @@ import { randomBytes, randomFillSync } from 'node:crypto';
  * Every byte is handed out once: it is copied into a new buffer (so a caller's bytes never
  * change when the pool is refilled) and wiped from the pool at once (so key bytes do not linger
  * there until the next refill). Large requests bypass the pool.
+ *
+ * The pool is process memory, like OpenSSL's own generator state behind `randomBytes` (and
+ * Node's cache behind `randomUUID`): a process restored twice from one memory snapshot would
+ * repeat what is left of it, as it would repeat OpenSSL's state until its next reseed. The pool
+ * is filled on first use, not at import, so a module-level snapshot taken before any encryption
+ * holds none of it.
  */
 const POOL_BYTES = 4096;
 const LARGEST_POOLED_REQUEST = 512;
