@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- helpers`: what EncryptedClient costs over the plain DynamoDBClient against
+ * `npm run bench -- helpers`: what the encrypted helpers cost over the plain clients against
  * DynamoDB Local, measured in the same run: items/s of PutItem, GetItem and Query (a 100-item
  * partition, items returned per second), with the same number of requests in flight for both
  * (BENCH_CONCURRENCY, default 16), interleaved rounds (BENCH_ROUNDS, default 5; items/s figures are
@@ -7,14 +7,22 @@
  * BENCH_SECONDS per measurement (default 2). Encryption uses a WrappedMaterialsProvider (AES key
  * wrap + HmacSHA256) on the standard item of bench/core.ts; each put writes a new partition key.
  *
+ * Two levels, each against the plain client of the same level:
+ *
+ * - `put-encrypted`, `get-encrypted`, `query-encrypted` (and their `-plain` and `-ratio`): the
+ *   issue's figures, EncryptedTable (native JavaScript items) against the plain
+ *   DynamoDBDocumentClient it sends through. Both sides marshall the same native items.
+ * - `client-*`: EncryptedClient (AttributeValue items) against the plain DynamoDBClient, where
+ *   the crypto is the larger share of the work.
+ *
  * DynamoDB Local runs on the same machine, so the encrypted figures pay for both the crypto and
- * the CPU it takes from DynamoDB Local; the ratios (encrypted / plain) are the figures to watch.
- * To tell those apart, the same rounds also measure `put-plain-ciphertext` and
- * `get-plain-ciphertext` (the plain client writing or reading an encrypted item: the cost of the
- * bigger item alone, in DynamoDB Local and in the SDK) and `encrypt-only` /
- * `decrypt-only` (the item encryptor on one thread, no DynamoDB: the ceiling of the encrypted
- * figures on this machine); `put-ratio-ceiling` and `get-ratio-ceiling` are put-plain-ciphertext /
- * put-plain and get-plain-ciphertext / get-plain, `query-ratio-ceiling` is decrypt-only / query-plain.
+ * the CPU it takes from DynamoDB Local. To tell those apart, the same rounds also measure
+ * `client-put-plain-ciphertext` and `client-get-plain-ciphertext` (the plain client writing or
+ * reading an encrypted item: the cost of the bigger item alone, in DynamoDB Local and in the SDK)
+ * and `encrypt-only` / `decrypt-only` (the item encryptor on one thread, no DynamoDB);
+ * `client-put-ratio-ceiling` and `client-get-ratio-ceiling` are those ciphertext figures over
+ * the plain ones (the encrypted ratios cannot exceed them), `client-query-ratio-ceiling` is
+ * decrypt-only / client-query-plain.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -26,7 +34,10 @@ import {
   QueryCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand as DocumentQueryCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { EncryptedClient } from '../src/encrypted/encrypted-client';
+import { EncryptedTable } from '../src/encrypted/encrypted-table';
 import { TableInfo } from '../src/encrypted/table-info';
 import { LocalKey } from '../src/crypto/local-key';
 import { AttributeActions } from '../src/encryptor/attribute-actions';
@@ -105,33 +116,59 @@ export async function run(emit: Emit): Promise<void> {
       return count;
     };
 
+    // The issue's level: native items through EncryptedTable, and through the plain document client.
+    const table = new EncryptedTable({ tableName, client: encrypted });
+    const documents = DynamoDBDocumentClient.from(dynamoDb);
+    const native = (pk: string) => unmarshall(keyed(pk));
+    const nativeKey = (prefix: string) => ({ pk: `${prefix}-${(getSerial += 1) % GET_KEYS}`, sk: 42 });
+    const nativeQueryOf = (pk: string) => ({ KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': pk } });
+
+    // Grouped by operation: the figures of one ratio are measured one after another.
     const work = {
       'put-plain': async () => {
-        await dynamoDb.send(new PutItemCommand({ TableName: tableName, Item: keyed(`put-plain-${(putSerial += 1)}`) }));
-        return 1;
-      },
-      'put-plain-ciphertext': async () => {
-        await dynamoDb.send(new PutItemCommand({ TableName: tableName, Item: { ...ciphertext, pk: { S: `put-ciphertext-${(putSerial += 1)}` } } }));
+        await documents.send(new PutCommand({ TableName: tableName, Item: native(`put-plain-${(putSerial += 1)}`) }));
         return 1;
       },
       'put-encrypted': async () => {
+        await table.putItem(native(`put-encrypted-${(putSerial += 1)}`));
+        return 1;
+      },
+      'client-put-plain': async () => {
+        await dynamoDb.send(new PutItemCommand({ TableName: tableName, Item: keyed(`put-plain-${(putSerial += 1)}`) }));
+        return 1;
+      },
+      'client-put-plain-ciphertext': async () => {
+        await dynamoDb.send(new PutItemCommand({ TableName: tableName, Item: { ...ciphertext, pk: { S: `put-ciphertext-${(putSerial += 1)}` } } }));
+        return 1;
+      },
+      'client-put-encrypted': async () => {
         await encrypted.putItem({ TableName: tableName, Item: keyed(`put-encrypted-${(putSerial += 1)}`) });
         return 1;
       },
       'get-plain': async () => {
-        const { Item } = await dynamoDb.send(new GetItemCommand({ TableName: tableName, Key: key('get-plain') }));
-        return Item === undefined ? 0 : 1;
-      },
-      'get-plain-ciphertext': async () => {
-        const { Item } = await dynamoDb.send(new GetItemCommand({ TableName: tableName, Key: key('get-encrypted') }));
+        const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: nativeKey('get-plain') }));
         return Item === undefined ? 0 : 1;
       },
       'get-encrypted': async () => {
+        const { Item } = await table.getItem(nativeKey('get-encrypted'));
+        return Item === undefined ? 0 : 1;
+      },
+      'client-get-plain': async () => {
+        const { Item } = await dynamoDb.send(new GetItemCommand({ TableName: tableName, Key: key('get-plain') }));
+        return Item === undefined ? 0 : 1;
+      },
+      'client-get-plain-ciphertext': async () => {
+        const { Item } = await dynamoDb.send(new GetItemCommand({ TableName: tableName, Key: key('get-encrypted') }));
+        return Item === undefined ? 0 : 1;
+      },
+      'client-get-encrypted': async () => {
         const { Item } = await encrypted.getItem({ TableName: tableName, Key: key('get-encrypted') });
         return Item === undefined ? 0 : 1;
       },
-      'query-plain': async () => returned((await dynamoDb.send(new QueryCommand(queryOf('query-plain')))).Items?.length),
-      'query-encrypted': async () => returned((await encrypted.query(queryOf('query-encrypted'))).Items?.length),
+      'query-plain': async () => returned((await documents.send(new DocumentQueryCommand({ TableName: tableName, ...nativeQueryOf('query-plain') }))).Items?.length),
+      'query-encrypted': async () => returned((await table.query(nativeQueryOf('query-encrypted'))).Items?.length),
+      'client-query-plain': async () => returned((await dynamoDb.send(new QueryCommand(queryOf('query-plain')))).Items?.length),
+      'client-query-encrypted': async () => returned((await encrypted.query(queryOf('query-encrypted'))).Items?.length),
     } as const;
     const metrics = Object.keys(work) as Array<keyof typeof work>;
 
@@ -141,8 +178,7 @@ export async function run(emit: Emit): Promise<void> {
       'decrypt-only': () => decryptDynamoDbItem(ciphertext, config),
     };
 
-    // Warm up connections and the JIT, then interleaved rounds (see RoundFigures). Each
-    // operation's plain, ciphertext-sized and encrypted figures are measured one after another.
+    // Warm up connections and the JIT, then interleaved rounds (see RoundFigures).
     for (const metric of metrics) await itemsPerSecond(work[metric], Math.min(0.5, SECONDS), CONCURRENCY);
     const figures = new RoundFigures();
     for (let round = 0; round < ROUNDS; round += 1) {
@@ -153,22 +189,24 @@ export async function run(emit: Emit): Promise<void> {
     }
 
     emit('concurrency', CONCURRENCY, 'requests');
-    for (const metric of ['put-encrypted', 'put-plain', 'get-encrypted', 'get-plain', 'query-encrypted', 'query-plain'] as const) {
-      emit(metric, figures.best(metric), 'items/s');
+    for (const level of ['', 'client-'] as const) {
+      for (const operation of ['put', 'get', 'query'] as const) {
+        emit(`${level}${operation}-encrypted`, figures.best(`${level}${operation}-encrypted`), 'items/s');
+        emit(`${level}${operation}-plain`, figures.best(`${level}${operation}-plain`), 'items/s');
+      }
+      for (const operation of ['put', 'get', 'query'] as const) {
+        emit(`${level}${operation}-ratio`, figures.pairedRatio(`${level}${operation}-encrypted`, `${level}${operation}-plain`), 'ratio');
+      }
     }
-    for (const operation of ['put', 'get', 'query'] as const) {
-      emit(`${operation}-ratio`, figures.pairedRatio(`${operation}-encrypted`, `${operation}-plain`), 'ratio');
-    }
-    emit('put-plain-ciphertext', figures.best('put-plain-ciphertext'), 'items/s');
-    emit('get-plain-ciphertext', figures.best('get-plain-ciphertext'), 'items/s');
     // The plain client moving ciphertext-sized items does less than EncryptedClient (no crypto),
-    // so these bound the put and get ratios from above on this machine.
+    // so these bound the client-level put and get ratios from above on this machine.
     for (const operation of ['put', 'get'] as const) {
-      emit(`${operation}-ratio-ceiling`, figures.pairedRatio(`${operation}-plain-ciphertext`, `${operation}-plain`), 'ratio');
+      emit(`client-${operation}-plain-ciphertext`, figures.best(`client-${operation}-plain-ciphertext`), 'items/s');
+      emit(`client-${operation}-ratio-ceiling`, figures.pairedRatio(`client-${operation}-plain-ciphertext`, `client-${operation}-plain`), 'ratio');
     }
     emit('encrypt-only', figures.best('encrypt-only'), 'items/s');
     emit('decrypt-only', figures.best('decrypt-only'), 'items/s');
-    emit('query-ratio-ceiling', figures.pairedRatio('decrypt-only', 'query-plain'), 'ratio');
+    emit('client-query-ratio-ceiling', figures.pairedRatio('decrypt-only', 'client-query-plain'), 'ratio');
   } finally {
     await dynamoDb.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
     dynamoDb.destroy();
