@@ -88,6 +88,21 @@ describe('item encryptor', () => {
       expect(decrypted).toEqual({ ...plaintextItem(), tags: { SS: ['a', 'b'] } });
     });
 
+    it('keeps an attribute named "__proto__" an attribute, encrypted, signed and decrypted like any other', async () => {
+      const config = makeConfig(staticProvider(), keyedActions({ plain: CryptoAction.SIGN_ONLY }));
+      const item: DynamoDbItem = JSON.parse('{"pk": {"S": "p"}, "sk": {"N": "1"}, "__proto__": {"S": "hidden"}, "plain": {"S": "v"}}');
+      const encrypted = await encryptDynamoDbItem(item, config);
+      expect(Object.keys(Object.getOwnPropertyDescriptor(encrypted, '__proto__')?.value)).toEqual(['B']);
+      const decrypted = await decryptDynamoDbItem(encrypted, config);
+      expect(Object.getPrototypeOf(decrypted)).toBe(Object.prototype);
+      expect(Object.keys(decrypted).sort()).toEqual(['__proto__', 'pk', 'plain', 'sk']);
+      expect(Object.getOwnPropertyDescriptor(decrypted, '__proto__')?.value).toEqual({ S: 'hidden' });
+      // Signed like any other attribute: changing its ciphertext is caught.
+      const tampered = { ...encrypted };
+      Object.defineProperty(tampered, '__proto__', { value: encrypted.plain, enumerable: true, writable: true, configurable: true });
+      await expect(decryptDynamoDbItem(tampered, config)).rejects.toBeInstanceOf(SignatureVerificationError);
+    });
+
     it('uses a fresh IV per attribute and per item', async () => {
       const config = makeConfig();
       const item = { pk: { S: 'k' }, sk: { N: '1' }, a: { S: 'same' }, b: { S: 'same' } };
