@@ -18,7 +18,7 @@ import type { DynamoDbItem } from '../src/format/attribute-value';
 import { RawDecryptionMaterials, RawEncryptionMaterials } from '../src/materials/raw-materials';
 import { StaticMaterialsProvider } from '../src/providers/static-provider';
 import { ReservedAttributes } from '../src/format/material-description-keys';
-import { operationsPerSecond, type Emit } from './figures';
+import { operationsPerSecond, RoundFigures, type Emit } from './figures';
 
 const SECONDS_PER_MEASUREMENT = Number(process.env.BENCH_SECONDS ?? 1.5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -76,19 +76,14 @@ export async function run(emit: Emit): Promise<void> {
   const stored = await encryptDynamoDbItem(plain, config);
   const floorWork = rawCryptoFloor(plain, stored);
 
-  // Interleaved rounds, best of each: the machine is shared, and a quiet moment should count
-  // for every figure alike.
-  let floor = 0;
-  let encrypt = 0;
-  let decrypt = 0;
+  // Interleaved rounds (see RoundFigures): the machine is shared.
+  const figures = new RoundFigures();
   for (let round = 0; round < ROUNDS; round += 1) {
-    floor = Math.max(floor, await operationsPerSecond(floorWork, SECONDS_PER_MEASUREMENT));
-    encrypt = Math.max(encrypt, await operationsPerSecond(() => encryptDynamoDbItem(plain, config), SECONDS_PER_MEASUREMENT));
-    decrypt = Math.max(decrypt, await operationsPerSecond(() => decryptDynamoDbItem(stored, config), SECONDS_PER_MEASUREMENT));
+    figures.record('raw-crypto-floor', await operationsPerSecond(floorWork, SECONDS_PER_MEASUREMENT));
+    figures.record('encrypt', await operationsPerSecond(() => encryptDynamoDbItem(plain, config), SECONDS_PER_MEASUREMENT));
+    figures.record('decrypt', await operationsPerSecond(() => decryptDynamoDbItem(stored, config), SECONDS_PER_MEASUREMENT));
   }
-  emit('raw-crypto-floor', floor, 'items/s');
-  emit('encrypt', encrypt, 'items/s');
-  emit('decrypt', decrypt, 'items/s');
-  emit('encrypt-to-floor', encrypt / floor, 'ratio');
-  emit('decrypt-to-floor', decrypt / floor, 'ratio');
+  for (const metric of ['raw-crypto-floor', 'encrypt', 'decrypt']) emit(metric, figures.best(metric), 'items/s');
+  emit('encrypt-to-floor', figures.pairedRatio('encrypt', 'raw-crypto-floor'), 'ratio');
+  emit('decrypt-to-floor', figures.pairedRatio('decrypt', 'raw-crypto-floor'), 'ratio');
 }

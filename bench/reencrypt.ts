@@ -13,9 +13,9 @@
  * (bench/core.ts) encrypted under the old key, and runs the four measurements on it in
  * alternating order; each re-encryption moves every item to the other key (old → new, then
  * new → old). BENCH_ROUNDS (default 5) rounds: items/s figures are the best round, ratios the
- * median of the ratios within a round (RoundFigures in bench/figures.ts). The classifier reads a description entry
- * the wrapped providers record (`bench-key: old|new`); the source provider picks the key that
- * entry names.
+ * median of the ratios within a round (RoundFigures in bench/figures.ts). The classifier reads a
+ * description entry the wrapped providers record (`bench-key: old|new`); the source provider
+ * picks the key that entry names.
  *
  * DynamoDB Local runs on this machine: both figures pay for its CPU as well as ours, and the
  * re-encryption figures also pay for decrypting and encrypting every item on the same cores.

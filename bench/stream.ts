@@ -6,7 +6,8 @@
  * the standard bench item of bench/core.ts. Processed in Lambda-sized batches of 100 with the
  * default decrypt concurrency, delivered to a target that only counts, so the figure is the
  * engine's own cost: parsing, verifying, decrypting, building and ordering the messages.
- * Best of BENCH_ROUNDS (default 3) after one warm-up pass.
+ * BENCH_ROUNDS (default 3) after one warm-up pass: figures are the best round, the ratio the
+ * median of the ratios within a round (RoundFigures in bench/figures.ts).
  *
  * In the same rounds, `stream-decrypt-ceiling` decrypts the same images already in SDK form
  * (the item encryptor alone, nothing else) and reports it in records/s: the figure the fan-out
@@ -24,7 +25,7 @@ import { StreamDecryptor } from '../src/pipeline/stream-decryptor';
 import { WrappedMaterialsProvider } from '../src/providers/wrapped-provider';
 import { syntheticStreamRecord } from '../test/support/stream-events';
 import { standardItem } from './core';
-import type { Emit } from './figures';
+import { RoundFigures, type Emit } from './figures';
 
 const RECORDS = 2_000;
 const BATCH_SIZE = 100;
@@ -94,15 +95,14 @@ export async function measureStreamDecrypt(emit: Emit): Promise<void> {
   };
   await pass();
   await ceiling();
-  let best = 0;
-  let bestCeiling = 0;
+  const figures = new RoundFigures();
   for (let round = 0; round < ROUNDS; round += 1) {
-    best = Math.max(best, await pass());
-    bestCeiling = Math.max(bestCeiling, await ceiling());
+    figures.record('stream-decrypt', await pass());
+    figures.record('stream-decrypt-ceiling', await ceiling());
   }
-  emit('stream-decrypt', best, 'records/s');
-  emit('stream-decrypt-ceiling', bestCeiling, 'records/s');
-  emit('stream-decrypt-to-ceiling', best / bestCeiling, 'ratio');
+  emit('stream-decrypt', figures.best('stream-decrypt'), 'records/s');
+  emit('stream-decrypt-ceiling', figures.best('stream-decrypt-ceiling'), 'records/s');
+  emit('stream-decrypt-to-ceiling', figures.pairedRatio('stream-decrypt', 'stream-decrypt-ceiling'), 'ratio');
 }
 
 export const run = measureStreamDecrypt;
