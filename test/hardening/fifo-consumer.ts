@@ -5,11 +5,11 @@
  * Why drain during delivery, and keep the queue short (`admit`): moto 5.2 walks every message a
  * queue holds on each send, and on each receive it does so once per message it considers (a
  * retention check that recomputes the queue's attributes), so a receive costs the square of the
- * depth: 800 messages waiting brought a 100,000-record run down to under 20 messages a second. Why second copies need a judgement: moto deduplicates a FIFO
- * message only against the messages still in the queue, while SQS remembers a deduplication id
- * for 5 minutes, deleted or not. A record the handler sent again after an ambiguous failure (the
- * first send had reached the queue), once its first copy was received and deleted, is delivered
- * twice by moto only. Such copies are `motoDedupMisses`; a second copy of a record whose
+ * depth: 800 messages waiting brought a 100,000-record run down to under 20 messages a second.
+ * Why second copies need a judgement: moto deduplicates a FIFO message only against the
+ * messages still in the queue, while SQS remembers a deduplication id for 5 minutes, deleted or
+ * not. A record the handler sent again after an ambiguous failure (the first send had reached the
+ * queue), once its first copy was received and deleted, is delivered twice by moto only. Such copies are `motoDedupMisses`; a second copy of a record whose
  * deduplication id reached the queue only once is a real duplicate.
  */
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
