@@ -83,11 +83,15 @@ export class KmsThrottlingError extends KmsError {}
  * throttling). `unprocessed` holds them, as the caller passed them, so that nothing is lost.
  */
 export class BatchRetriesExhaustedError extends DynamoDbEncryptionError {
-  constructor(
-    message: string,
-    location: ErrorLocation,
-    readonly unprocessed: unknown,
-  ) {
+  /**
+   * The requests left, in the caller's plaintext. Not enumerable: loggers (Powertools, the Lambda
+   * runtime's report of an uncaught error), `util.inspect` and JSON.stringify copy an error's
+   * enumerable properties, and these hold plaintext values.
+   */
+  declare readonly unprocessed: unknown;
+
+  constructor(message: string, location: ErrorLocation, unprocessed: unknown) {
     super(message, location);
+    Object.defineProperty(this, 'unprocessed', { value: unprocessed, enumerable: false, writable: false, configurable: false });
   }
 }
