@@ -77,7 +77,7 @@ export async function encryptDynamoDbItem(item: Readonly<DynamoDbItem>, config: 
   if (materials.encryptionKey !== undefined) {
     description[MaterialDescriptionKeys.SYMMETRIC_ENCRYPTION_MODE] = SYMMETRIC_ENCRYPTION_MODE_VALUE;
   }
-  const signatureAlgorithm = signatureAlgorithmOf(materials.signingKey);
+  const signatureAlgorithm = signatureAlgorithmOf(materials.signingKey, tableName);
   description[MaterialDescriptionKeys.SIGNING_ALGORITHM] = signatureAlgorithm;
   let signature: Buffer;
   try {
@@ -244,12 +244,12 @@ function orderingsCanDiffer(signed: Readonly<DynamoDbItem>, config: CryptoConfig
   return false;
 }
 
-function signatureAlgorithmOf(signingKey: LocalKey): string {
+function signatureAlgorithmOf(signingKey: LocalKey, tableName: string | undefined): string {
   const algorithm = signingKey.algorithm;
   if (/^Hmac/.test(algorithm) || /withRSA$/.test(algorithm)) return algorithm;
   // A key registered as plain "RSA" signs with Java's default signature algorithm.
   if (algorithm === 'RSA') return 'SHA256withRSA';
-  throw new SigningError(`a ${algorithm} key cannot sign items`);
+  throw new SigningError(`a ${algorithm} key cannot sign items`, { tableName });
 }
 
 function assertItemShape(item: unknown, tableName: string | undefined): asserts item is DynamoDbItem {

@@ -2,7 +2,7 @@ import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/clie
 import { hkdfSha256 } from '../crypto/hkdf';
 import { backoff } from '../encrypted/backoff';
 import { LocalKey } from '../crypto/local-key';
-import { InvalidAlgorithmError, InvalidArgumentError, InvalidMaterialDescriptionError, UnwrappingError } from '../errors';
+import { InvalidAlgorithmError, InvalidArgumentError, InvalidMaterialDescriptionError, UnwrappingError, type ErrorLocation } from '../errors';
 import type { EncryptionContext } from '../encryptor/encryption-context';
 import { MaterialDescriptionKeys } from '../format/material-description-keys';
 import { DEFAULT_CONTENT_KEY_SPEC, parseKeySpec } from '../materials/content-key-spec';
@@ -176,7 +176,7 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
     if (response.Plaintext === undefined || response.CiphertextBlob === undefined) {
       throw new UnwrappingError('KMS GenerateDataKey returned no data key', location);
     }
-    const keys = this.derivedKeys(response.Plaintext, this.contentKeySpec, this.signingKeySpec);
+    const keys = this.derivedKeys(response.Plaintext, this.contentKeySpec, this.signingKeySpec, location);
     return new RawEncryptionMaterials({
       encryptionKey: keys.encryptionKey,
       signingKey: keys.signingKey,
@@ -211,7 +211,7 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
       GrantTokens: this.grantTokens,
     };
     const { dataKey, kmsKeyArn } = await this.decryptDataKey(request, location);
-    const keys = this.derivedKeys(dataKey, contentKeySpec, signingKeySpec);
+    const keys = this.derivedKeys(dataKey, contentKeySpec, signingKeySpec, location);
     return new KmsDecryptionMaterials({
       decryptionKey: keys.encryptionKey,
       verificationKey: keys.signingKey,
@@ -251,21 +251,29 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
     throw await kmsFailure(lastFailure, 'Decrypt', this.kmsClient, location);
   }
 
-  private derivedKeys(dataKey: Uint8Array, contentKeySpec: string, signingKeySpec: string): { encryptionKey: LocalKey; signingKey: LocalKey } {
-    if (dataKey.byteLength !== DATA_KEY_BYTES) {
-      throw new UnwrappingError(`KMS returned a ${dataKey.byteLength}-byte data key, expected ${DATA_KEY_BYTES}`);
-    }
-    const signing = signingKeyParameters(signingKeySpec);
-    const encryptionBytes = hkdfSha256(dataKey, 'Encryption', contentKeyLength(contentKeySpec));
-    const signingBytes = hkdfSha256(dataKey, 'Signing', signing.lengthBytes);
+  private derivedKeys(
+    dataKey: Uint8Array,
+    contentKeySpec: string,
+    signingKeySpec: string,
+    location: ErrorLocation,
+  ): { encryptionKey: LocalKey; signingKey: LocalKey } {
+    // Zeroed whatever happens, a refused data key included.
+    let encryptionBytes: Buffer | undefined;
+    let signingBytes: Buffer | undefined;
     try {
+      if (dataKey.byteLength !== DATA_KEY_BYTES) {
+        throw new UnwrappingError(`KMS returned a ${dataKey.byteLength}-byte data key, expected ${DATA_KEY_BYTES}`, location);
+      }
+      const signing = signingKeyParameters(signingKeySpec, location);
+      encryptionBytes = hkdfSha256(dataKey, 'Encryption', contentKeyLength(contentKeySpec, location));
+      signingBytes = hkdfSha256(dataKey, 'Signing', signing.lengthBytes);
       return {
         encryptionKey: new LocalKey({ key: encryptionBytes, algorithm: 'AES', keyType: 'SYMMETRIC', encoding: 'RAW' }),
         signingKey: new LocalKey({ key: signingBytes, algorithm: signing.algorithm, keyType: 'SYMMETRIC', encoding: 'RAW' }),
       };
     } finally {
-      encryptionBytes.fill(0);
-      signingBytes.fill(0);
+      encryptionBytes?.fill(0);
+      signingBytes?.fill(0);
       if (dataKey instanceof Uint8Array) dataKey.fill(0);
     }
   }
@@ -277,18 +285,18 @@ export function regionOfKeyArn(keyId: string): string | undefined {
   return fields[0] === 'arn' && fields.length >= 6 && fields[3] !== '' ? fields[3] : undefined;
 }
 
-function contentKeyLength(spec: string): number {
+function contentKeyLength(spec: string, location: ErrorLocation = {}): number {
   const { algorithm, bits = 256 } = parseKeySpec(spec, MaterialDescriptionKeys.CONTENT_KEY_ALGORITHM);
   if (algorithm !== 'AES' || ![128, 192, 256].includes(bits)) {
-    throw new InvalidAlgorithmError(`unsupported content key "${spec}": use AES/128, AES/192 or AES/256`);
+    throw new InvalidAlgorithmError(`unsupported content key "${spec}": use AES/128, AES/192 or AES/256`, location);
   }
   return bits / 8;
 }
 
-function signingKeyParameters(spec: string): { algorithm: string; lengthBytes: number } {
+function signingKeyParameters(spec: string, location: ErrorLocation = {}): { algorithm: string; lengthBytes: number } {
   const { algorithm, bits = 256 } = parseKeySpec(spec, MaterialDescriptionKeys.SIGNING_KEY_ALGORITHM);
   if (!HMAC_ALGORITHMS.has(algorithm) || bits % 8 !== 0 || bits < 128 || bits > 1024) {
-    throw new InvalidAlgorithmError(`unsupported signing key "${spec}": use HmacSHA224/256/384/512 with 128 to 1024 bits`);
+    throw new InvalidAlgorithmError(`unsupported signing key "${spec}": use HmacSHA224/256/384/512 with 128 to 1024 bits`, location);
   }
   return { algorithm, lengthBytes: bits / 8 };
 }

@@ -73,7 +73,8 @@ export function providerForMaterialVersion(
   const integrityKey = field('int')?.B;
   if (encryptionAlgorithm !== ENCRYPTION_ALGORITHM || integrityAlgorithm === undefined || !/^Hmac/.test(integrityAlgorithm)) {
     throw new InvalidMetaStoreItemError(
-      `material "${materialName}" version ${version} names unsupported algorithms (${encryptionAlgorithm}, ${integrityAlgorithm})`,
+      // Not the values themselves: they are encrypted attributes of the MetaStore item.
+      `material "${materialName}" version ${version} names unsupported algorithms (expected "encAlg" ${ENCRYPTION_ALGORITHM} and an Hmac "intAlg")`,
       location,
     );
   }

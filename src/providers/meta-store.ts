@@ -234,7 +234,13 @@ export class MetaStore implements ProviderStore {
       throw new NoKnownVersionError(`material "${materialName}" has no version ${version} in the MetaStore`, { tableName: this.tableName });
     }
     const decrypted = await decryptDynamoDbItem(response.Item, this.cryptoConfig);
-    return this.versionProvider(materialName, version, decrypted);
+    try {
+      return this.versionProvider(materialName, version, decrypted);
+    } finally {
+      // The provider's keys hold their own copies; the decrypted key bytes go no further.
+      decrypted.enc?.B?.fill(0);
+      decrypted.int?.B?.fill(0);
+    }
   }
 
   private versionProvider(materialName: string, version: number, item: Readonly<DynamoDbItem>): VersionedMaterialsProvider {

@@ -17,6 +17,7 @@ import {
   InvalidMaterialDescriptionError,
   SerializationError,
   SignatureVerificationError,
+  SigningError,
 } from '../../src/errors';
 import type { DynamoDbItem } from '../../src/format/attribute-value';
 import { serializeMaterialDescription } from '../../src/format/material-description';
@@ -203,6 +204,18 @@ describe('bad input on encrypt', () => {
     const bad = makeConfig(staticProvider(), new AttributeActions({ attributeActions: { sk: CryptoAction.SIGN_ONLY } }));
     const error = await caught(() => encryptDynamoDbItem(validItem(), bad));
     expectSafeError(error, InvalidArgumentError, { attribute: 'pk', table: true });
+  });
+
+  it('refuses materials whose signing key cannot sign (an AES key), naming the table', async () => {
+    // RawEncryptionMaterials already refuses such a key: this is a provider of its own making.
+    const provider = {
+      encryptionMaterials: async () => ({ encryptionKey: aesKey(), signingKey: aesKey(), materialDescription: {} }),
+      decryptionMaterials: async () => {
+        throw new Error('not used');
+      },
+    };
+    const error = await caught(() => encryptDynamoDbItem(validItem(), makeConfig(provider)));
+    expectSafeError(error, SigningError, { table: true });
   });
 });
 

@@ -215,3 +215,27 @@ describe('AwsKmsMaterialsProvider when KMS misbehaves', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
+
+describe('AwsKmsMaterialsProvider given a data key of the wrong size', () => {
+  let server: Server;
+
+  beforeAll(async () => {
+    // A loopback stand-in for KMS whose GenerateDataKey returns a 16-byte data key.
+    server = createServer((request, response) => {
+      request.resume();
+      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+      response.end(JSON.stringify({ KeyId: 'arn:aws:kms:us-east-1:111111111111:key/short', Plaintext: Buffer.alloc(16, 7).toString('base64'), CiphertextBlob: Buffer.alloc(64, 1).toString('base64') }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('refuses it with an UnwrappingError naming the table', async () => {
+    const client = new KMSClient({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, region: 'us-east-1' });
+    const provider = new AwsKmsMaterialsProvider({ keyId: 'alias/short', kmsClient: client });
+    const failure = encryptDynamoDbItem(item(), config(provider));
+    await expect(failure).rejects.toThrow(UnwrappingError);
+    await expect(failure).rejects.toMatchObject({ tableName: TABLE });
+    client.destroy();
+  });
+});

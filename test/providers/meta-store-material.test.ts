@@ -104,8 +104,12 @@ describe('providerForMaterialVersion', () => {
     ['encAlg DESede', { encAlg: { S: 'DESede' } }],
     ['encAlg AES/256', { encAlg: { S: 'AES/256' } }],
     ['intAlg SHA256withRSA', { intAlg: { S: 'SHA256withRSA' } }],
-  ])('refuses unsupported algorithms (%s)', (_label, overrides) => {
+  ])('refuses unsupported algorithms (%s) without quoting them: they are encrypted attributes', (_label, overrides) => {
     expect(() => providerForMaterialVersion('orders', 4, versionItem(overrides), META_TABLE)).toThrow(InvalidMetaStoreItemError);
+    const stored = Object.values(overrides)[0].S;
+    expect(() => providerForMaterialVersion('orders', 4, versionItem(overrides), META_TABLE)).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining(stored) }),
+    );
   });
 
   it.each(['enc', 'int'])('refuses a version item without %s', (name) => {
