@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Token, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
@@ -22,11 +22,21 @@ export enum PlaintextRecords {
 }
 
 export interface DecryptedStreamOptions extends PipelineFunctionOptions {
-  /** @default - none given; a new queue is created when no target of any kind is given */
+  /**
+   * SQS queues (standard or FIFO) each decrypted record is sent to.
+   * @default - none given; a new queue is created when no target of any kind is given
+   */
   readonly targetQueues?: sqs.IQueue[];
-  /** @default - none */
+  /**
+   * SNS topics each decrypted record is published to.
+   * @default - none
+   */
   readonly targetTopics?: sns.ITopic[];
-  /** @default - none */
+  /**
+   * EventBridge buses each decrypted record is put on, addressed by ARN, so a bus of another
+   * account or region (imported with `EventBus.fromEventBusArn`) is reached.
+   * @default - none
+   */
   readonly targetEventBuses?: events.IEventBus[];
   /**
    * Create an SNS topic as a target (encrypted, TLS only), exposed as `targetTopic`.
@@ -44,7 +54,10 @@ export interface DecryptedStreamOptions extends PipelineFunctionOptions {
    * @default false
    */
   readonly fifo?: boolean;
-  /** @default PlaintextRecords.DEAD_LETTER */
+  /**
+   * What happens to records of items that were never encrypted.
+   * @default PlaintextRecords.DEAD_LETTER
+   */
   readonly plaintextRecords?: PlaintextRecords;
   /**
    * Where records whose item fails verification (tampered, or under an untrusted key) go, with
@@ -58,17 +71,32 @@ export interface DecryptedStreamOptions extends PipelineFunctionOptions {
    * @default - a new encrypted queue
    */
   readonly failureDestination?: sqs.IQueue;
-  /** @default 100 */
+  /**
+   * Most stream records per invocation.
+   * @default 100
+   */
   readonly batchSize?: number;
-  /** @default - none: records are handed over as soon as they arrive */
+  /**
+   * How long the event source gathers records before invoking.
+   * @default - none: records are handed over as soon as they arrive
+   */
   readonly maxBatchingWindow?: Duration;
-  /** @default 10 */
+  /**
+   * Retries of a failing batch before Lambda gives up on its records and reports them to `failureDestination`.
+   * @default 10
+   */
   readonly retryAttempts?: number;
-  /** @default Duration.days(1) */
+  /**
+   * Age past which Lambda stops retrying a record and reports it to `failureDestination`.
+   * @default Duration.days(1)
+   */
   readonly maxRecordAge?: Duration;
   /** Split a failing batch in two and retry each half, to isolate a bad record sooner. @default true */
   readonly bisectBatchOnError?: boolean;
-  /** @default lambda.StartingPosition.TRIM_HORIZON (nothing still in the stream is missed) */
+  /**
+   * Where in the stream a new event source mapping starts reading.
+   * @default lambda.StartingPosition.TRIM_HORIZON (nothing still in the stream is missed)
+   */
   readonly startingPosition?: lambda.StartingPosition;
   /**
    * Concurrent batches per shard. Above 1, records of one item stay in order but records of
@@ -120,11 +148,11 @@ export class DecryptedStream extends Construct {
       );
     }
     const parallelizationFactor = props.parallelizationFactor ?? 1;
-    if (!Number.isInteger(parallelizationFactor) || parallelizationFactor < 1 || parallelizationFactor > 10) {
+    if (!Token.isUnresolved(parallelizationFactor) && (!Number.isInteger(parallelizationFactor) || parallelizationFactor < 1 || parallelizationFactor > 10)) {
       throw new Error(`DecryptedStream: parallelizationFactor must be a whole number from 1 to 10, got ${parallelizationFactor}`);
     }
     const batchSize = props.batchSize ?? 100;
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
+    if (!Token.isUnresolved(batchSize) && (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000)) {
       throw new Error(`DecryptedStream: batchSize must be a whole number from 1 to 10000, got ${batchSize}`);
     }
     if (props.createTopic === true) {
@@ -160,7 +188,8 @@ export class DecryptedStream extends Construct {
       environment: streamEnvironment(encryption.environment(), {
         targetQueueUrls: targetQueues.map((queue) => queue.queueUrl),
         targetTopicArns: targetTopics.map((topic) => topic.topicArn),
-        targetEventBusNames: targetEventBuses.map((bus) => bus.eventBusName),
+        // PutEvents takes an ARN as EventBusName; a name would mean a bus of this account and region.
+        targetEventBusArns: targetEventBuses.map((bus) => bus.eventBusArn),
         deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
         plaintextRecords: props.plaintextRecords ?? PlaintextRecords.DEAD_LETTER,
       }),

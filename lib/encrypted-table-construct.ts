@@ -17,19 +17,34 @@ export interface EncryptedTableConstructProps {
    * @default - none
    */
   readonly partitionKey?: dynamodb.Attribute;
-  /** @default - no sort key */
+  /**
+   * The sort key of a new table.
+   * @default - no sort key
+   */
   readonly sortKey?: dynamodb.Attribute;
-  /** @default - a name CloudFormation generates */
+  /**
+   * The name of a new table.
+   * @default - a name CloudFormation generates
+   */
   readonly tableName?: string;
-  /** @default dynamodb.BillingMode.PAY_PER_REQUEST */
+  /**
+   * How a new table is billed for reads and writes.
+   * @default dynamodb.BillingMode.PAY_PER_REQUEST
+   */
   readonly billingMode?: dynamodb.BillingMode;
   /** With PROVISIONED billing. @default 5 */
   readonly readCapacity?: number;
   /** With PROVISIONED billing. @default 5 */
   readonly writeCapacity?: number;
-  /** @default true */
+  /**
+   * Enable point-in-time recovery on a new table.
+   * @default true
+   */
   readonly pointInTimeRecovery?: boolean;
-  /** @default true */
+  /**
+   * Enable deletion protection on a new table.
+   * @default true
+   */
   readonly deletionProtection?: boolean;
   /**
    * What happens to a new table (and the key, and a MetaStore) when it leaves the stack.
@@ -52,9 +67,15 @@ export interface EncryptedTableConstructProps {
    * @default - none
    */
   readonly previousKeys?: kms.IKey[];
-  /** @default EncryptionMaterials.directKms() */
+  /**
+   * Which materials provider the handlers use: Direct KMS, or most-recent materials from a MetaStore.
+   * @default EncryptionMaterials.directKms()
+   */
   readonly materials?: EncryptionMaterials;
-  /** @default CryptoAction.ENCRYPT_AND_SIGN */
+  /**
+   * The action of every attribute not named in `attributeActions`.
+   * @default CryptoAction.ENCRYPT_AND_SIGN
+   */
   readonly defaultAction?: CryptoAction;
   /**
    * Per-attribute actions; key attributes are always SIGN_ONLY.
@@ -115,7 +136,7 @@ export class EncryptedTableConstruct extends Construct {
   constructor(scope: Construct, id: string, props: EncryptedTableConstructProps) {
     super(scope, id);
     if (props.existingTable !== undefined) {
-      const newTableProps = (['partitionKey', 'sortKey', 'tableName', 'billingMode', 'readCapacity', 'writeCapacity'] as const).filter((name) => props[name] !== undefined);
+      const newTableProps = (['partitionKey', 'sortKey', 'tableName', 'billingMode', 'readCapacity', 'writeCapacity', 'pointInTimeRecovery', 'deletionProtection'] as const).filter((name) => props[name] !== undefined);
       if (newTableProps.length > 0) throw new Error(`EncryptedTableConstruct: ${newTableProps.join(', ')} describe a new table and cannot be used with existingTable`);
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;

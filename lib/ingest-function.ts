@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -6,6 +6,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { TableActions } from '../src/pipeline/table-actions';
 import { ingestEnvironment } from './pipeline-environment';
 import { pipelineFunction, type PipelineFunctionOptions } from './pipeline-function';
 import type { ItemEncryption } from './item-encryption';
@@ -51,7 +52,8 @@ export interface IngestFunctionOptions extends PipelineFunctionOptions {
   readonly maxReceiveCount?: number;
   /**
    * Write with a conditional PutItem that never overwrites an existing item (HTTP 409 / a failed
-   * message when one exists) instead of BatchWriteItem.
+   * message when one exists) instead of BatchWriteItem. The function may then decrypt, to tell
+   * an earlier delivery of the same item from another writer's.
    * @default false
    */
   readonly createOnly?: boolean;
@@ -64,7 +66,8 @@ export interface IngestFunctionProps extends IngestFunctionOptions {
 
 /**
  * The ingest Lambda: takes plaintext items (invoke, Function URL, SQS), validates them against
- * the table, encrypts and writes them. Needs only to encrypt and write: it cannot read the table.
+ * the table, encrypts and writes them. Needs only to encrypt and write: it cannot read the table,
+ * and decrypts only with `createOnly` (an item found in the way of a write).
  */
 export class IngestFunction extends Construct {
   readonly function: nodejs.NodejsFunction;
@@ -85,10 +88,12 @@ export class IngestFunction extends Construct {
     if (props.existingQueue !== undefined && !sources.has(IngestSource.QUEUE)) {
       throw new Error('IngestFunction: existingQueue is given but sources does not include IngestSource.QUEUE');
     }
-    if (props.queueBatchSize !== undefined && (!Number.isInteger(props.queueBatchSize) || props.queueBatchSize < 1 || props.queueBatchSize > 10_000)) {
-      throw new Error(`IngestFunction: queueBatchSize must be a whole number from 1 to 10000, got ${props.queueBatchSize}`);
+    const queueBatchSize = props.queueBatchSize ?? 10;
+    const batchSizeKnown = !Token.isUnresolved(queueBatchSize);
+    if (batchSizeKnown && (!Number.isInteger(queueBatchSize) || queueBatchSize < 1 || queueBatchSize > 10_000)) {
+      throw new Error(`IngestFunction: queueBatchSize must be a whole number from 1 to 10000, got ${queueBatchSize}`);
     }
-    if ((props.queueBatchSize ?? 10) > 10 && props.queueMaxBatchingWindow === undefined) {
+    if (batchSizeKnown && queueBatchSize > 10 && props.queueMaxBatchingWindow === undefined) {
       throw new Error('IngestFunction: queueBatchSize above 10 needs queueMaxBatchingWindow (SQS hands over at most 10 messages without one)');
     }
     const { encryption } = props;
@@ -101,7 +106,10 @@ export class IngestFunction extends Construct {
       defaultTimeout: timeout,
     });
     encryption.grantEncrypt(this.function);
-    encryption.table.grant(this.function, 'dynamodb:BatchWriteItem', 'dynamodb:PutItem');
+    // Create-only ingest verifies an item found in the way, to count an earlier delivery of the
+    // same item as written; that item may be under any trusted key.
+    if (props.createOnly === true) encryption.grantDecrypt(this.function);
+    encryption.table.grant(this.function, ...TableActions.ingest);
     this.errorsAlarm = this.function.metricErrors({ period: Duration.minutes(1) }).createAlarm(this, 'ErrorsAlarm', {
       alarmDescription: 'The ingest function failed (items were not written)',
       threshold: 1,
@@ -135,7 +143,7 @@ export class IngestFunction extends Construct {
           evaluationPeriods: 1,
         });
       }
-      this.function.addEventSource(new SqsEventSource(this.queue, { batchSize: props.queueBatchSize ?? 10, maxBatchingWindow: props.queueMaxBatchingWindow, reportBatchItemFailures: true }));
+      this.function.addEventSource(new SqsEventSource(this.queue, { batchSize: queueBatchSize, maxBatchingWindow: props.queueMaxBatchingWindow, reportBatchItemFailures: true }));
     }
   }
 

@@ -23,7 +23,10 @@ export interface ItemEncryptionProps {
    * @default - none
    */
   readonly previousKeys?: kms.IKey[];
-  /** @default EncryptionMaterials.directKms() */
+  /**
+   * Which materials provider the handlers use: Direct KMS, or most-recent materials from a MetaStore.
+   * @default EncryptionMaterials.directKms()
+   */
   readonly materials?: EncryptionMaterials;
   /**
    * The action of every attribute not named in `attributeActions`.
@@ -120,8 +123,10 @@ export class ItemEncryption extends Construct {
   }
 
   /**
-   * Lets `grantee` encrypt items of the table (and decrypt them: MostRecent reads existing
-   * versions, and helpers verify what they write back). Does not grant writing the table itself.
+   * Lets `grantee` encrypt items of the table under the current key. With MostRecent materials
+   * that includes kms:Decrypt of the MetaStore's stored versions; with Direct KMS it does not, so
+   * a grantee that also reads items back (ReturnValues, say) needs `grantDecrypt` too. Does not
+   * grant writing the table itself.
    */
   grantEncrypt(grantee: iam.IGrantable): iam.Grant {
     this.grantTableDescription(grantee);
@@ -129,8 +134,9 @@ export class ItemEncryption extends Construct {
       // New versions are created with a conditional PutItem when none exists yet or on rotation.
       this.metaStoreTable.grant(grantee, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem');
     }
-    // GenerateDataKey for new items/versions; Decrypt for MostRecent versions already stored.
-    return this.grantKeyUse(grantee, ['kms:GenerateDataKey', 'kms:Decrypt'], [this.key]);
+    // Direct KMS only makes data keys; MostRecent also unwraps the versions already stored.
+    const actions = this.materials.kind === 'most-recent' ? ['kms:GenerateDataKey', 'kms:Decrypt'] : ['kms:GenerateDataKey'];
+    return this.grantKeyUse(grantee, actions, [this.key]);
   }
 
   /** Lets `grantee` verify and decrypt items of the table, under the current or a previous key. */
@@ -181,7 +187,7 @@ export class ItemEncryption extends Construct {
   }
 }
 
-function isAlias(key: kms.IKey): key is kms.IAlias {
+export function isAlias(key: kms.IKey): key is kms.IAlias {
   return typeof (key as Partial<kms.IAlias>).aliasName === 'string';
 }
 

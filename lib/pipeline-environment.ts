@@ -1,3 +1,4 @@
+import { Tokenization } from 'aws-cdk-lib';
 import { CryptoAction } from '../src/encryptor/crypto-action';
 import { EnvironmentNames as Names } from '../src/pipeline/environment-names';
 
@@ -32,7 +33,8 @@ export interface IngestEnvironmentSettings {
 export interface StreamEnvironmentSettings {
   readonly targetQueueUrls: readonly string[];
   readonly targetTopicArns: readonly string[];
-  readonly targetEventBusNames: readonly string[];
+  /** ARNs, so buses of other accounts and regions are reached. */
+  readonly targetEventBusArns: readonly string[];
   readonly deadLetterQueueUrl: string;
   readonly plaintextRecords: 'pass-through' | 'dead-letter';
 }
@@ -76,7 +78,7 @@ export function streamEnvironment(common: PipelineEnvironment, settings: StreamE
     ...common,
     [Names.TARGET_QUEUE_URLS]: settings.targetQueueUrls.join(','),
     [Names.TARGET_TOPIC_ARNS]: settings.targetTopicArns.join(','),
-    [Names.TARGET_EVENT_BUS_NAMES]: settings.targetEventBusNames.join(','),
+    [Names.TARGET_EVENT_BUS_NAMES]: settings.targetEventBusArns.join(','),
     [Names.DEAD_LETTER_QUEUE_URL]: settings.deadLetterQueueUrl,
     [Names.PLAINTEXT_RECORDS]: settings.plaintextRecords,
   };
@@ -84,8 +86,9 @@ export function streamEnvironment(common: PipelineEnvironment, settings: StreamE
 
 export function reEncryptEnvironment(common: PipelineEnvironment, settings: ReEncryptEnvironmentSettings): PipelineEnvironment {
   const environment: PipelineEnvironment = { ...common };
-  if (settings.readCapacityPerSecond !== undefined) environment[Names.READ_CAPACITY_PER_SECOND] = String(settings.readCapacityPerSecond);
-  if (settings.writeCapacityPerSecond !== undefined) environment[Names.WRITE_CAPACITY_PER_SECOND] = String(settings.writeCapacityPerSecond);
+  // stringifyNumber keeps a token (a CfnParameter) a reference; String() would write its placeholder digits.
+  if (settings.readCapacityPerSecond !== undefined) environment[Names.READ_CAPACITY_PER_SECOND] = Tokenization.stringifyNumber(settings.readCapacityPerSecond);
+  if (settings.writeCapacityPerSecond !== undefined) environment[Names.WRITE_CAPACITY_PER_SECOND] = Tokenization.stringifyNumber(settings.writeCapacityPerSecond);
   if (settings.versionAttribute !== undefined) environment[Names.VERSION_ATTRIBUTE] = settings.versionAttribute;
   return environment;
 }

@@ -27,10 +27,15 @@ export const HANDLER_BUNDLING = {
 /** Settings a user may change on every pipeline function. */
 export interface PipelineFunctionOptions {
   /**
+   * The function's memory, in MiB.
    * @default 1024 (MiB): crypto is CPU-bound, and Lambda gives CPU in proportion to memory
    */
   readonly memorySize?: number;
-  /** @default - the pipeline's own (see each part) */
+  /**
+   * How long one invocation may run. For re-encryption, at least 30 seconds: each invocation
+   * stops at a checkpoint at least 10 seconds before it.
+   * @default - 30 seconds for ingest, 1 minute for the decrypted stream, 5 minutes for re-encryption
+   */
   readonly timeout?: Duration;
   /**
    * How long the function's log group keeps log lines.

@@ -1,15 +1,17 @@
-import { CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { CfnElement, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { TableActions } from '../src/pipeline/table-actions';
 import { reEncryptEnvironment } from './pipeline-environment';
 import { pipelineFunction, type PipelineFunctionOptions } from './pipeline-function';
-import type { ItemEncryption } from './item-encryption';
+import { isAlias, type ItemEncryption } from './item-encryption';
 
 /** Most iterations an inline Map runs at once; above it the job uses a Distributed Map. */
 const INLINE_MAP_MAX_CONCURRENCY = 40;
@@ -19,6 +21,12 @@ const INLINE_MAP_MAX_CONCURRENCY = 40;
  * cover tables of terabytes.
  */
 const MAX_TOTAL_SEGMENTS = 1000;
+/**
+ * Shortest function timeout: the handler stops at a checkpoint once less than its safety margin
+ * (ScanReEncryptor's `safetyMarginMs`, 10 s) remains, so 30 s leaves each invocation at least 20 s
+ * of work instead of loops that barely start a page.
+ */
+const MIN_TIMEOUT = Duration.seconds(30);
 
 export interface ReEncryptionJobOptions extends PipelineFunctionOptions {
   /**
@@ -44,7 +52,10 @@ export interface ReEncryptionJobOptions extends PipelineFunctionOptions {
    * @default - unlimited (DynamoDB throttling is still backed off)
    */
   readonly readCapacityPerSecond?: number;
-  /** @default - unlimited */
+  /**
+   * Write capacity units per second one segment may consume, like `readCapacityPerSecond`.
+   * @default - unlimited (DynamoDB throttling is still backed off)
+   */
   readonly writeCapacityPerSecond?: number;
   /**
    * An attribute every writer increments, used in the write condition of plaintext items too
@@ -73,6 +84,7 @@ export interface ReEncryptionJobOptions extends PipelineFunctionOptions {
 }
 
 export interface ReEncryptionJobProps extends ReEncryptionJobOptions {
+  /** The table to re-encrypt and the encryption settings its items are moved to. */
   readonly encryption: ItemEncryption;
 }
 
@@ -98,23 +110,42 @@ export class ReEncryptionJob extends Construct {
   constructor(scope: Construct, id: string, props: ReEncryptionJobProps) {
     super(scope, id);
     const totalSegments = props.totalSegments ?? 4;
+    if (Token.isUnresolved(totalSegments)) {
+      throw new Error('ReEncryptionJob: totalSegments must be a plain number, not a token (such as a CfnParameter): the state machine definition lists the segments at synth time');
+    }
     if (!Number.isInteger(totalSegments) || totalSegments < 1 || totalSegments > MAX_TOTAL_SEGMENTS) {
       throw new Error(`ReEncryptionJob: totalSegments must be a whole number from 1 to ${MAX_TOTAL_SEGMENTS}, got ${totalSegments}`);
     }
     const distributed = props.distributedMap ?? totalSegments > INLINE_MAP_MAX_CONCURRENCY;
     const concurrencyLimit = distributed ? 1000 : INLINE_MAP_MAX_CONCURRENCY;
     const maxConcurrency = props.maxConcurrency ?? Math.min(totalSegments, concurrencyLimit);
-    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > concurrencyLimit) {
+    if (!Token.isUnresolved(maxConcurrency) && (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > concurrencyLimit)) {
       throw new Error(
         `ReEncryptionJob: maxConcurrency must be a whole number from 1 to ${concurrencyLimit} for ${distributed ? 'a Distributed' : 'an inline'} Map, got ${maxConcurrency}`,
       );
     }
+    for (const name of ['readCapacityPerSecond', 'writeCapacityPerSecond'] as const) {
+      const value = props[name];
+      // The handler refuses these at cold start; refusing them here fails the synth instead of the job.
+      if (value !== undefined && !Token.isUnresolved(value) && !(Number.isFinite(value) && value > 0)) {
+        throw new Error(`ReEncryptionJob: ${name} must be a number above 0, got ${value}`);
+      }
+    }
+    if (props.timeout !== undefined && !props.timeout.isUnresolved() && props.timeout.toMilliseconds() < MIN_TIMEOUT.toMilliseconds()) {
+      throw new Error(
+        `ReEncryptionJob: timeout must be at least ${MIN_TIMEOUT.toHumanString()}, got ${props.timeout.toHumanString()}: each invocation stops at least 10 seconds before its timeout to return a checkpoint`,
+      );
+    }
     this.totalSegments = totalSegments;
     const { encryption } = props;
-    if (props.startOnKeyRotation === true && encryption.materials.kind !== 'most-recent') {
-      throw new Error(
-        'ReEncryptionJob: startOnKeyRotation needs EncryptionMaterials.mostRecent(); with Direct KMS a rotated key keeps its ARN and KMS still decrypts every item, so there is nothing to re-encrypt (to change keys, make the new key current with the old one in previousKeys, then start the job)',
-      );
+    let rotationKeyArn: string | undefined;
+    if (props.startOnKeyRotation === true) {
+      if (encryption.materials.kind !== 'most-recent') {
+        throw new Error(
+          'ReEncryptionJob: startOnKeyRotation needs EncryptionMaterials.mostRecent(); with Direct KMS a rotated key keeps its ARN and KMS still decrypts every item, so there is nothing to re-encrypt (to change keys, make the new key current with the old one in previousKeys, then start the job)',
+        );
+      }
+      rotationKeyArn = rotatingKeyArn(encryption.key);
     }
 
     this.function = pipelineFunction(this, 'Function', {
@@ -128,7 +159,7 @@ export class ReEncryptionJob extends Construct {
     // Re-encryption decrypts under old keys and encrypts under the current one.
     encryption.grantEncrypt(this.function);
     encryption.grantDecrypt(this.function);
-    encryption.table.grant(this.function, 'dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:PutItem');
+    encryption.table.grant(this.function, ...TableActions.reEncryption);
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       queryLanguage: sfn.QueryLanguage.JSONATA,
@@ -164,10 +195,10 @@ export class ReEncryptionJob extends Construct {
     if (props.schedule !== undefined) {
       new events.Rule(this, 'Schedule', { schedule: props.schedule, targets: [new targets.SfnStateMachine(this.stateMachine, { input: events.RuleTargetInput.fromObject({ trigger: 'schedule' }) })] });
     }
-    if (props.startOnKeyRotation === true) {
+    if (rotationKeyArn !== undefined) {
       new events.Rule(this, 'KeyRotation', {
         description: 'Starts the re-encryption job when KMS rotates the table key',
-        eventPattern: { source: ['aws.kms'], detailType: ['KMS CMK Rotation'], resources: [encryption.key.keyArn] },
+        eventPattern: { source: ['aws.kms'], detailType: ['KMS CMK Rotation'], resources: [rotationKeyArn] },
         targets: [new targets.SfnStateMachine(this.stateMachine, { input: events.RuleTargetInput.fromObject({ trigger: 'kms-key-rotation', rotateMaterials: true }) })],
       });
     }
@@ -263,4 +294,21 @@ export class ReEncryptionJob extends Construct {
     );
     return start;
   }
+}
+
+/**
+ * The ARN KMS rotation events carry: the key's, never an alias's (an alias's `keyArn` is the alias
+ * ARN, which no rotation event names).
+ */
+function rotatingKeyArn(key: kms.IKey): string {
+  if (!isAlias(key)) return key.keyArn;
+  let target: kms.IKey;
+  try {
+    target = key.aliasTargetKey;
+  } catch {
+    throw new Error(
+      `ReEncryptionJob: startOnKeyRotation needs the key behind the alias ${key.aliasName}, and an alias imported by name does not say which it is: import it with kms.Alias.fromAliasAttributes({ aliasName, aliasTargetKey }), or give the key itself`,
+    );
+  }
+  return rotatingKeyArn(target);
 }

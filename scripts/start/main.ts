@@ -210,7 +210,7 @@ async function run(started: number): Promise<number> {
   const streamEnvironmentValues = streamEnvironment(common, {
     targetQueueUrls: [targetQueueUrl],
     targetTopicArns: [],
-    targetEventBusNames: [],
+    targetEventBusArns: [],
     deadLetterQueueUrl,
     plaintextRecords: 'dead-letter',
   });

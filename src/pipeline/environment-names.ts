@@ -25,6 +25,10 @@ export const EnvironmentNames = {
   /** Stream fan-out targets, comma-separated. */
   TARGET_QUEUE_URLS: 'DDBEC_TARGET_QUEUE_URLS',
   TARGET_TOPIC_ARNS: 'DDBEC_TARGET_TOPIC_ARNS',
+  /**
+   * EventBridge buses by ARN (the construct writes ARNs) or by name. A name means a bus of the
+   * function's own account and region; an ARN reaches a bus of another account or region.
+   */
   TARGET_EVENT_BUS_NAMES: 'DDBEC_TARGET_EVENT_BUS_NAMES',
   /** Where records that fail verification go (an SQS queue URL). */
   DEAD_LETTER_QUEUE_URL: 'DDBEC_DEAD_LETTER_QUEUE_URL',

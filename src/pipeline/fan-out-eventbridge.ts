@@ -14,6 +14,7 @@ export class EventBridgeTarget implements FanOutTarget {
 
   constructor(
     private readonly client: EventBridgeClient,
+    /** An ARN, or a name of a bus in the client's own account and region. */
     private readonly eventBusName: string,
     private readonly source: string = STREAM_EVENT_SOURCE,
   ) {

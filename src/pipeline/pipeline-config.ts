@@ -47,6 +47,7 @@ export interface IngestConfig extends PipelineConfig {
 export type PlaintextRecordPolicy = 'pass-through' | 'dead-letter';
 
 export interface StreamConfig extends PipelineConfig {
+  /** `eventBusNames` holds ARNs or names, as PutEvents' EventBusName takes either. */
   readonly targets: { readonly queueUrls: readonly string[]; readonly topicArns: readonly string[]; readonly eventBusNames: readonly string[] };
   /** An SQS queue URL: records that fail verification (and, by policy, plaintext ones) go there. */
   readonly deadLetterQueueUrl: string;

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnParameter, Duration, RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -9,6 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { CryptoAction, EncryptedTableConstruct, EncryptionMaterials, IngestSource, PlaintextRecords, type EncryptedTableConstructProps } from '../../lib';
 import { EnvironmentNames as Names } from '../../src/pipeline/environment-names';
+import { TableActions } from '../../src/pipeline/table-actions';
 import { actionsOf, functionEnvironment, policyStatements, resourcesOf, templateOf, testStack } from './construct-stack';
 
 const orderKeys = {
@@ -20,6 +21,17 @@ function synth(props: Partial<EncryptedTableConstructProps>, extra?: (stack: Ret
   const stack = testStack();
   const construct = new EncryptedTableConstruct(stack, 'Orders', { ...orderKeys, ...props, ...(extra?.(stack) ?? {}) });
   return { stack, construct, template: templateOf(stack) };
+}
+
+/** The DynamoDB actions granted to the role of the part whose policy id contains `part`, DescribeTable (ItemEncryption's) aside. */
+function tableActionsOf(template: ReturnType<typeof templateOf>, part: string): Set<string> {
+  const actions = policyStatements(template).filter((statement) => statement.policy.includes(part)).flatMap(actionsOf);
+  return new Set(actions.filter((action) => action.startsWith('dynamodb:') && action !== 'dynamodb:DescribeTable'));
+}
+
+/** A number known only at deploy time. */
+function numberParameter(stack: Stack, id: string): number {
+  return new CfnParameter(stack, id, { type: 'Number' }).valueAsNumber;
 }
 
 const everything: Partial<EncryptedTableConstructProps> = {
@@ -93,6 +105,12 @@ describe('the table', () => {
     expect(() => new EncryptedTableConstruct(stack, 'B', {})).toThrow(/give partitionKey for a new table, or existingTable/);
     expect(() => new EncryptedTableConstruct(stack, 'C', { ...orderKeys, readCapacity: 5 })).toThrow(/need billingMode PROVISIONED/);
     expect(() => new EncryptedTableConstruct(stack, 'D', { existingTable: table, decryptedStream: {} })).toThrow(/the table has no stream.*tableStreamArn/);
+    expect(() => new EncryptedTableConstruct(stack, 'E', { existingTable: table, deletionProtection: false })).toThrow(
+      /deletionProtection describe a new table and cannot be used with existingTable/,
+    );
+    expect(() => new EncryptedTableConstruct(stack, 'F', { existingTable: table, pointInTimeRecovery: true, deletionProtection: true })).toThrow(
+      /pointInTimeRecovery, deletionProtection describe a new table and cannot be used with existingTable/,
+    );
   });
 });
 
@@ -113,6 +131,9 @@ describe('the key and the materials', () => {
     // Only ingest and re-encryption make data keys; the stream only decrypts.
     const generating = kmsStatements.filter((statement) => actionsOf(statement).includes('kms:GenerateDataKey')).map((statement) => statement.policy);
     expect(generating.sort()).toEqual([expect.stringContaining('Ingest'), expect.stringContaining('ReEncryption')]);
+    // Direct KMS ingest only makes data keys: it never decrypts.
+    const decrypting = kmsStatements.filter((statement) => actionsOf(statement).includes('kms:Decrypt')).map((statement) => statement.policy);
+    expect(decrypting.sort()).toEqual([expect.stringContaining('DecryptedStream'), expect.stringContaining('ReEncryption')]);
     for (const part of ['Ingest', 'DecryptedStream', 'ReEncryption']) {
       const environment = functionEnvironment(template, part);
       expect(environment[Names.MATERIALS]).toBe('direct-kms');
@@ -207,8 +228,8 @@ describe('ingest', () => {
     template.resourceCountIs('AWS::Lambda::Url', 0);
     template.resourceCountIs('AWS::SQS::Queue', 0);
     const actions = policyStatements(template).filter((statement) => statement.policy.includes('Ingest')).flatMap(actionsOf);
-    expect(actions).toEqual(expect.arrayContaining(['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'kms:GenerateDataKey']));
-    expect(actions.filter((action) => ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'].includes(action))).toEqual([]);
+    expect(actions).toContain('kms:GenerateDataKey');
+    expect(tableActionsOf(template, 'Ingest')).toEqual(new Set(TableActions.ingest));
     expect(functionEnvironment(template, 'Ingest')[Names.CREATE_ONLY]).toBe('false');
     const caller = new iam.Role(construct, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
     construct.ingest?.grantInvoke(caller);
@@ -233,12 +254,19 @@ describe('ingest', () => {
     });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 20, MaximumBatchingWindowInSeconds: 2, FunctionResponseTypes: ['ReportBatchItemFailures'] });
     expect(functionEnvironment(template, 'Ingest')[Names.CREATE_ONLY]).toBe('true');
+    // Create-only ingest decrypts an item found in the way (an earlier delivery of the same one?).
+    expect(policyStatements(template).filter((statement) => statement.policy.includes('Ingest')).flatMap(actionsOf)).toContain('kms:Decrypt');
     expect(construct.ingest?.deadLetterQueueAlarm).toBeDefined();
     expect(construct.alarms).toContain(construct.ingest?.deadLetterQueueAlarm);
   });
 
   test('a queue batch above 10 messages needs a batching window', () => {
     expect(() => synth({ ingest: { sources: [IngestSource.QUEUE], queueBatchSize: 20 } })).toThrow(/queueBatchSize above 10 needs queueMaxBatchingWindow/);
+  });
+
+  test('queueBatchSize may be a token, checked by CloudFormation at deploy time', () => {
+    const { template } = synth({}, (stack) => ({ ingest: { sources: [IngestSource.QUEUE], queueBatchSize: numberParameter(stack, 'Batch') } }));
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: { Ref: 'Batch' } });
   });
 
   test('an existing queue is read as it is', () => {
@@ -282,7 +310,7 @@ describe('decrypted stream', () => {
       decryptedStream: {
         targetQueues: [sqs.Queue.fromQueueArn(stack, 'Q', 'arn:aws:sqs:eu-west-1:111111111111:changes.fifo')],
         targetTopics: [sns.Topic.fromTopicArn(stack, 'T', 'arn:aws:sns:eu-west-1:111111111111:changes')],
-        targetEventBuses: [events.EventBus.fromEventBusName(stack, 'B', 'orders-bus')],
+        targetEventBuses: [events.EventBus.fromEventBusArn(stack, 'B', 'arn:aws:events:us-east-1:222222222222:event-bus/orders-bus')],
         plaintextRecords: PlaintextRecords.PASS_THROUGH,
         parallelizationFactor: 2,
         batchSize: 50,
@@ -297,7 +325,8 @@ describe('decrypted stream', () => {
     expect(environment[Names.TARGET_QUEUE_URLS]).toEqual(expect.objectContaining({}));
     expect(JSON.stringify(environment[Names.TARGET_QUEUE_URLS])).toContain('changes.fifo');
     expect(environment[Names.TARGET_TOPIC_ARNS]).toBe('arn:aws:sns:eu-west-1:111111111111:changes');
-    expect(environment[Names.TARGET_EVENT_BUS_NAMES]).toBe('orders-bus');
+    // By ARN: the bus is in another account and region, which a name could not reach.
+    expect(environment[Names.TARGET_EVENT_BUS_NAMES]).toBe('arn:aws:events:us-east-1:222222222222:event-bus/orders-bus');
     expect(environment[Names.PLAINTEXT_RECORDS]).toBe('pass-through');
     const actions = policyStatements(template).filter((statement) => statement.policy.includes('DecryptedStream')).flatMap(actionsOf);
     expect(actions).toEqual(expect.arrayContaining(['sqs:SendMessage', 'sns:Publish', 'events:PutEvents', 'kms:Decrypt']));
@@ -320,7 +349,7 @@ describe('decrypted stream', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     const environment = functionEnvironment(template, 'DecryptedStream');
     expect(environment[Names.TARGET_TOPIC_ARNS]).toEqual(stack.resolve(construct.decryptedStream?.targetTopic?.topicArn));
-    expect(environment[Names.TARGET_EVENT_BUS_NAMES]).toEqual(stack.resolve(construct.decryptedStream?.targetEventBus?.eventBusName));
+    expect(environment[Names.TARGET_EVENT_BUS_NAMES]).toEqual(stack.resolve(construct.decryptedStream?.targetEventBus?.eventBusArn));
     expect(environment[Names.TARGET_QUEUE_URLS]).toBe('');
     const actions = policyStatements(template).filter((statement) => statement.policy.includes('DecryptedStream')).flatMap(actionsOf);
     expect(actions).toEqual(expect.arrayContaining(['sns:Publish', 'events:PutEvents']));
@@ -339,6 +368,11 @@ describe('decrypted stream', () => {
     expect(() =>
       synth({}, (stack) => ({ decryptedStream: { fifo: true, targetTopics: [sns.Topic.fromTopicArn(stack, 'T', 'arn:aws:sns:eu-west-1:111111111111:t')] } })),
     ).toThrow(/fifo applies to the queue created when no other target is given/);
+  });
+
+  test('batchSize and parallelizationFactor may be tokens, checked by CloudFormation at deploy time', () => {
+    const { template } = synth({}, (stack) => ({ decryptedStream: { batchSize: numberParameter(stack, 'Batch'), parallelizationFactor: numberParameter(stack, 'Factor') } }));
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: { Ref: 'Batch' }, ParallelizationFactor: { Ref: 'Factor' } });
   });
 });
 
@@ -359,7 +393,8 @@ describe('re-encryption', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ExecutionsFailed' });
     expect(construct.reEncryptionJob?.totalSegments).toBe(6);
     const actions = policyStatements(template).filter((statement) => statement.policy.includes('ReEncryptionFunction')).flatMap(actionsOf);
-    expect(actions).toEqual(expect.arrayContaining(['dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:GetItem', 'kms:Decrypt', 'kms:GenerateDataKey']));
+    expect(actions).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey']));
+    expect(tableActionsOf(template, 'ReEncryptionFunction')).toEqual(new Set(TableActions.reEncryption));
   });
 
   test('large segment counts use a Distributed Map', () => {
@@ -380,6 +415,30 @@ describe('re-encryption', () => {
     expect(definitionOf(template)).toContain('RotateMaterialsFirst');
   });
 
+  test('with an alias as the key, the rotation rule matches the key behind it: rotation events name the key, not the alias', () => {
+    const mostRecent = { materials: EncryptionMaterials.mostRecent(), reEncryption: { startOnKeyRotation: true } };
+    const ruleResources = (template: ReturnType<typeof templateOf>) => {
+      const [[, rule]] = resourcesOf(template, 'AWS::Events::Rule');
+      return (rule.Properties.EventPattern as { resources: unknown[] }).resources;
+    };
+    let target: kms.Key | undefined;
+    const created = synth(mostRecent, (stack) => {
+      target = new kms.Key(stack, 'TargetKey', { enableKeyRotation: true });
+      return { existingKey: new kms.Alias(stack, 'Alias', { aliasName: 'alias/orders', targetKey: target }) };
+    });
+    expect(ruleResources(created.template)).toEqual([created.stack.resolve(target?.keyArn)]);
+
+    const keyArn = 'arn:aws:kms:eu-west-1:111111111111:key/11111111-1111-1111-1111-111111111111';
+    const imported = synth(mostRecent, (stack) => ({
+      existingKey: kms.Alias.fromAliasAttributes(stack, 'Alias', { aliasName: 'alias/orders', aliasTargetKey: kms.Key.fromKeyArn(stack, 'Key', keyArn) }),
+    }));
+    expect(ruleResources(imported.template)).toEqual([keyArn]);
+
+    expect(() => synth(mostRecent, (stack) => ({ existingKey: kms.Alias.fromAliasName(stack, 'Alias', 'alias/orders') }))).toThrow(
+      /startOnKeyRotation needs the key behind the alias alias\/orders.*fromAliasAttributes/,
+    );
+  });
+
   test('a key rotation trigger with Direct KMS is refused: there would be nothing to re-encrypt', () => {
     expect(() => synth({ reEncryption: { startOnKeyRotation: true } })).toThrow(/startOnKeyRotation needs EncryptionMaterials.mostRecent\(\)/);
   });
@@ -397,6 +456,36 @@ describe('re-encryption', () => {
     expect(() => synth({ reEncryption: { totalSegments: 0 } })).toThrow(/totalSegments must be a whole number from 1/);
     expect(() => synth({ reEncryption: { totalSegments: 1001 } })).toThrow(/totalSegments must be a whole number from 1 to 1000/);
     expect(() => synth({ reEncryption: { totalSegments: 8, maxConcurrency: 41 } })).toThrow(/maxConcurrency must be a whole number from 1 to 40 for an inline Map/);
+  });
+
+  test('capacity budgets the handler would refuse at cold start are refused at synth time', () => {
+    for (const value of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => synth({ reEncryption: { readCapacityPerSecond: value } })).toThrow(/readCapacityPerSecond must be a number above 0/);
+      expect(() => synth({ reEncryption: { writeCapacityPerSecond: value } })).toThrow(/writeCapacityPerSecond must be a number above 0/);
+    }
+    expect(() => synth({ reEncryption: { readCapacityPerSecond: 0.5, writeCapacityPerSecond: 1 } })).not.toThrow();
+  });
+
+  test('a timeout under 30 seconds is refused: the handler stops 10 seconds before it', () => {
+    expect(() => synth({ reEncryption: { timeout: Duration.seconds(29) } })).toThrow(/timeout must be at least 30 seconds, got 29 seconds/);
+    const { template } = synth({ reEncryption: { timeout: Duration.seconds(30) } });
+    expect(resourcesOf(template, 'AWS::Lambda::Function').find(([id]) => id.includes('ReEncryption'))?.[1].Properties.Timeout).toBe(30);
+  });
+
+  test('numbers may be tokens, except totalSegments, which the state machine definition needs at synth time', () => {
+    const { template } = synth({}, (stack) => ({
+      reEncryption: {
+        maxConcurrency: numberParameter(stack, 'Concurrency'),
+        readCapacityPerSecond: numberParameter(stack, 'Read'),
+        writeCapacityPerSecond: numberParameter(stack, 'Write'),
+        timeout: Duration.seconds(numberParameter(stack, 'Timeout')),
+      },
+    }));
+    expect(functionEnvironment(template, 'ReEncryption')).toMatchObject({ [Names.READ_CAPACITY_PER_SECOND]: { Ref: 'Read' }, [Names.WRITE_CAPACITY_PER_SECOND]: { Ref: 'Write' } });
+    expect(resourcesOf(template, 'AWS::Lambda::Function').find(([id]) => id.includes('ReEncryption'))?.[1].Properties.Timeout).toEqual({ Ref: 'Timeout' });
+    expect(() => synth({}, (stack) => ({ reEncryption: { totalSegments: numberParameter(stack, 'Segments') } }))).toThrow(
+      /totalSegments must be a plain number, not a token .*synth time/,
+    );
   });
 });
 
@@ -423,5 +512,16 @@ describe('functions', () => {
     construct.grantDecrypt(user);
     const actions = policyStatements(templateOf(stack)).filter((statement) => statement.policy.includes('UserFunction')).flatMap(actionsOf);
     expect(new Set(actions)).toEqual(new Set(['dynamodb:DescribeTable', 'kms:GenerateDataKey', 'kms:Decrypt', 'kms:DescribeKey']));
+  });
+
+  test('grantEncrypt gives kms:Decrypt only where encrypting reads stored materials (MostRecent)', () => {
+    const encryptActions = (materials: EncryptionMaterials) => {
+      const stack = testStack();
+      const construct = new EncryptedTableConstruct(stack, 'Orders', { ...orderKeys, materials });
+      construct.grantEncrypt(new iam.Role(stack, 'UserFunction', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }));
+      return new Set(policyStatements(templateOf(stack)).filter((statement) => statement.policy.includes('UserFunction')).flatMap(actionsOf).filter((action) => action.startsWith('kms:')));
+    };
+    expect(encryptActions(EncryptionMaterials.directKms())).toEqual(new Set(['kms:GenerateDataKey']));
+    expect(encryptActions(EncryptionMaterials.mostRecent())).toEqual(new Set(['kms:GenerateDataKey', 'kms:Decrypt']));
   });
 });
