@@ -5,9 +5,15 @@
 export const EnvironmentNames = {
   /** The encrypted table. */
   TABLE_NAME: 'DDBEC_TABLE_NAME',
-  /** The table's partition and sort key names; when set, no DescribeTable permission is needed. */
+  /**
+   * The table's partition and sort key names, for a table without secondary indexes (stated with
+   * SECONDARY_INDEXES `none`): then no DescribeTable permission is needed. Otherwise the handlers
+   * learn every index key with DescribeTable, so that each stays signed, never encrypted.
+   */
   PARTITION_KEY_NAME: 'DDBEC_PARTITION_KEY_NAME',
   SORT_KEY_NAME: 'DDBEC_SORT_KEY_NAME',
+  /** `none`: the table has no secondary index. Required with PARTITION_KEY_NAME. */
+  SECONDARY_INDEXES: 'DDBEC_SECONDARY_INDEXES',
   /** `direct-kms` or `most-recent`. */
   MATERIALS: 'DDBEC_MATERIALS',
   /** The KMS key that protects new items (direct-kms) or the MetaStore's versions (most-recent). */

@@ -136,6 +136,18 @@ function readCommon(reader: Reader): PipelineConfig {
   if (sortKeyName !== undefined && partitionKeyName === undefined) {
     reader.problems.push(`${Names.SORT_KEY_NAME} is set but ${Names.PARTITION_KEY_NAME} is not`);
   }
+  const secondaryIndexes = reader.optional(Names.SECONDARY_INDEXES);
+  // Key names alone would leave a secondary index's keys unprotected (encrypted under an
+  // ENCRYPT_AND_SIGN default): only a table known to have none is described without DescribeTable.
+  if (partitionKeyName !== undefined && secondaryIndexes !== 'none') {
+    reader.problems.push(
+      `${Names.PARTITION_KEY_NAME} describes the table without DescribeTable only when it has no secondary index: set ${Names.SECONDARY_INDEXES}=none to say so, ` +
+        `or unset the key names (DescribeTable then finds every index key, which stays signed, never encrypted)`,
+    );
+  }
+  if (secondaryIndexes !== undefined && secondaryIndexes !== 'none') {
+    reader.problems.push(`${Names.SECONDARY_INDEXES} can only be "none", got "${secondaryIndexes}"`);
+  }
   const kind = reader.oneOf(Names.MATERIALS, ['direct-kms', 'most-recent'] as const);
   const kmsKeyId = reader.required(Names.KMS_KEY_ID, 'the KMS key ARN');
   const allowed = reader.list(Names.ALLOWED_KMS_KEY_IDS);

@@ -333,6 +333,7 @@ export async function reEncryptUnderFaults(options: FaultScenarioOptions & { tot
       environment: {
         [Names.TABLE_NAME]: tableName,
         [Names.PARTITION_KEY_NAME]: 'pk',
+      [Names.SECONDARY_INDEXES]: 'none',
         [Names.SORT_KEY_NAME]: 'sk',
         [Names.MATERIALS]: 'direct-kms',
         [Names.KMS_KEY_ID]: keyB,
@@ -466,6 +467,7 @@ export async function streamUnderFaults(options: FaultScenarioOptions & { batchS
     const env = {
       [Names.TABLE_NAME]: tableName,
       [Names.PARTITION_KEY_NAME]: 'pk',
+      [Names.SECONDARY_INDEXES]: 'none',
       [Names.SORT_KEY_NAME]: 'sk',
       [Names.MATERIALS]: 'direct-kms',
       [Names.KMS_KEY_ID]: keyArn,

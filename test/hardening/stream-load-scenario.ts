@@ -149,6 +149,7 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
     const environment = {
       [Names.TABLE_NAME]: tableName,
       [Names.PARTITION_KEY_NAME]: 'pk',
+      [Names.SECONDARY_INDEXES]: 'none',
       [Names.SORT_KEY_NAME]: 'sk',
       [Names.MATERIALS]: 'most-recent',
       [Names.KMS_KEY_ID]: keyArn,

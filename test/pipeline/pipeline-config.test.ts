@@ -1,6 +1,7 @@
 import { CryptoAction } from '../../src/encryptor/crypto-action';
 import { EnvironmentNames as Names } from '../../src/pipeline/environment-names';
 import { ConfigurationError, readIngestConfig, readReEncryptConfig, readStreamConfig } from '../../src/pipeline/pipeline-config';
+import { tableInfoFor } from '../../src/pipeline/materials-from-config';
 
 const base = {
   [Names.TABLE_NAME]: 'orders',
@@ -26,6 +27,7 @@ describe('pipeline configuration from the environment', () => {
       [Names.VERSION_TTL_MS]: '60000',
       [Names.ALLOWED_KMS_KEY_IDS]: 'arn:new, arn:old',
       [Names.PARTITION_KEY_NAME]: 'pk',
+      [Names.SECONDARY_INDEXES]: 'none',
       [Names.SORT_KEY_NAME]: 'sk',
       [Names.ATTRIBUTE_ACTIONS]: JSON.stringify({ default: 'SIGN_ONLY', attributes: { card: 'ENCRYPT_AND_SIGN', note: 'DO_NOTHING' } }),
     });
@@ -83,5 +85,14 @@ describe('pipeline configuration from the environment', () => {
       new RegExp(`${Names.META_STORE_TABLE_NAME}.*${Names.MATERIAL_NAME}.*${Names.VERSION_TTL_MS}`),
     );
     expect(() => readReEncryptConfig({ ...base, [Names.SORT_KEY_NAME]: 'sk' })).toThrow(Names.PARTITION_KEY_NAME);
+  });
+
+  it('takes key names from the environment only for a table said to have no secondary index', () => {
+    // Otherwise an index key would be missed, and encrypted under an ENCRYPT_AND_SIGN default.
+    expect(() => readReEncryptConfig({ ...base, [Names.PARTITION_KEY_NAME]: 'pk', [Names.SORT_KEY_NAME]: 'sk' })).toThrow(Names.SECONDARY_INDEXES);
+    expect(() => readReEncryptConfig({ ...base, [Names.PARTITION_KEY_NAME]: 'pk', [Names.SECONDARY_INDEXES]: 'gsi1' })).toThrow(/can only be "none"/);
+    const config = readReEncryptConfig({ ...base, [Names.PARTITION_KEY_NAME]: 'pk', [Names.SECONDARY_INDEXES]: 'none' });
+    expect(tableInfoFor(config.table)?.protectedIndexKeys).toEqual(['pk']);
+    expect(tableInfoFor(readReEncryptConfig(base).table)).toBeUndefined();
   });
 });

@@ -104,6 +104,7 @@ beforeAll(async () => {
   environment = {
     [Names.TABLE_NAME]: tableName,
     [Names.PARTITION_KEY_NAME]: 'pk',
+      [Names.SECONDARY_INDEXES]: 'none',
     [Names.SORT_KEY_NAME]: 'sk',
     [Names.MATERIALS]: 'direct-kms',
     [Names.KMS_KEY_ID]: keyB,

@@ -143,6 +143,7 @@ describe('stream fan-out bad input', () => {
     const config = readStreamConfig({
       [Names.TABLE_NAME]: 'other-table',
       [Names.PARTITION_KEY_NAME]: 'pk',
+      [Names.SECONDARY_INDEXES]: 'none',
       [Names.SORT_KEY_NAME]: 'sk',
       [Names.MATERIALS]: 'direct-kms',
       [Names.KMS_KEY_ID]: 'arn:aws:kms:us-east-1:111122223333:key/unused',

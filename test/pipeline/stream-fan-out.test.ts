@@ -86,6 +86,7 @@ describe('decrypted stream fan-out on DynamoDB Local + moto', () => {
     return {
       [Names.TABLE_NAME]: tableName,
       [Names.PARTITION_KEY_NAME]: 'pk',
+      [Names.SECONDARY_INDEXES]: 'none',
       [Names.SORT_KEY_NAME]: 'sk',
       [Names.MATERIALS]: 'direct-kms',
       [Names.KMS_KEY_ID]: keyArn,
@@ -265,9 +266,62 @@ describe('decrypted stream fan-out on DynamoDB Local + moto', () => {
     expect(await handler(event)).toEqual({ batchItemFailures: [] });
     const messages = (await drain(target.url)).map((body) => JSON.parse(body) as Json);
     expect(messages.map((message) => message.keys.pk.S)).toEqual(['a', 'b', 'a', 'b', 'c', 'd', 'e', 'a']);
-    expect(messages[4]).toMatchObject({ eventName: 'INSERT', newImage: item('c', PLAINTEXT_SECRET, 'c-v1') });
+    expect(messages[4]).toMatchObject({ eventName: 'INSERT', newImage: item('c', PLAINTEXT_SECRET, 'c-v1'), unverifiedImages: ['newImage'] });
+    expect(messages.filter((message) => message.unverifiedImages !== undefined)).toHaveLength(1);
     // The tampered record still goes to the dead-letter queue whatever the plaintext policy.
     expect((await drain(deadLetter.url)).map((body) => JSON.parse(body).errorName)).toEqual(['SignatureVerificationError']);
+  });
+
+  it('delivers the first encrypted write of a plaintext item without its plaintext OldImage, and dead-letters a downgrade to plaintext under either policy', async () => {
+    const run = uniqueName('modify');
+    const backfillTable = uniqueName('stream-backfill');
+    const backfillStream = await createStreamTable(dynamoDb, backfillTable);
+    try {
+      const encrypted = new EncryptedClient({
+        client: dynamoDb,
+        materialsProvider: new AwsKmsMaterialsProvider({ keyId: keyArn, kmsClient: kms }),
+        attributeActions: new AttributeActions({ defaultAction: CryptoAction.ENCRYPT_AND_SIGN, attributeActions: { note: CryptoAction.SIGN_ONLY } }),
+        tableInfos: [new TableInfo({ name: backfillTable, primaryIndex: { partition: 'pk', sort: 'sk' } })],
+      });
+      // 0 INSERT f (plaintext), 1 MODIFY f (encrypted over plaintext: a backfill), 2 MODIFY f
+      // (plaintext over encrypted: a downgrade), 3 INSERT g (encrypted).
+      await dynamoDb.send(new PutItemCommand({ TableName: backfillTable, Item: item('f', PLAINTEXT_SECRET, 'f-v1') }));
+      await encrypted.putItem({ TableName: backfillTable, Item: item('f', SECRET_A, 'f-v2') });
+      await dynamoDb.send(new PutItemCommand({ TableName: backfillTable, Item: item('f', PLAINTEXT_SECRET, 'f-v3') }));
+      await encrypted.putItem({ TableName: backfillTable, Item: item('g', SECRET_D, 'g-v1') });
+      const modifyRecords = await readStreamRecords(backfillStream);
+      expect(modifyRecords.map((record) => record.eventName)).toEqual(['INSERT', 'MODIFY', 'MODIFY', 'INSERT']);
+      const modifyEvent = lambdaStreamEvent(modifyRecords, backfillStream);
+
+      for (const policy of ['dead-letter', 'pass-through'] as const) {
+        const target = await createQueue(`${run}-${policy}-target`);
+        const deadLetter = await createQueue(`${run}-${policy}-dead-letter`);
+        const handler = handlerFor(
+          environment({ [Names.TABLE_NAME]: backfillTable, [Names.TARGET_QUEUE_URLS]: target.url, [Names.DEAD_LETTER_QUEUE_URL]: deadLetter.url, [Names.PLAINTEXT_RECORDS]: policy }),
+        );
+        expect(await handler(modifyEvent)).toEqual({ batchItemFailures: [] });
+        const messages = (await drain(target.url)).map((body) => JSON.parse(body) as Json);
+        const deadLetters = (await drain(deadLetter.url)).map((body) => JSON.parse(body) as Json);
+        const backfill = messages.find((message) => message.sequenceNumber === modifyRecords[1].dynamodb?.SequenceNumber);
+        expect(backfill).toMatchObject({ eventName: 'MODIFY', newImage: item('f', SECRET_A, 'f-v2'), unverifiedImages: ['oldImage'] });
+        if (policy === 'dead-letter') {
+          expect(backfill?.oldImage).toBeUndefined();
+          expect(messages.map((message) => message.newImage.note.S)).toEqual(['f-v2', 'g-v1']);
+          expect(deadLetters.map((message) => message.errorName)).toEqual(['PlaintextRecordError', 'EncryptionDowngradeError']);
+        } else {
+          expect(backfill?.oldImage).toEqual(item('f', PLAINTEXT_SECRET, 'f-v1'));
+          expect(messages.map((message) => message.newImage.note.S)).toEqual(['f-v1', 'f-v2', 'g-v1']);
+          expect(deadLetters.map((message) => message.errorName)).toEqual(['EncryptionDowngradeError']);
+        }
+        expect(messages.find((message) => message.newImage.note.S === 'g-v1')?.unverifiedImages).toBeUndefined();
+        const downgrade = deadLetters.find((message) => message.errorName === 'EncryptionDowngradeError');
+        expect(downgrade).toMatchObject({ eventName: 'MODIFY', keys: keysOf('f'), sequenceNumber: modifyRecords[2].dynamodb?.SequenceNumber });
+        expect(downgrade?.reason).toContain('an encrypted item was replaced by a plaintext one');
+        expect(JSON.stringify(deadLetters)).not.toContain(PLAINTEXT_SECRET);
+      }
+    } finally {
+      await dynamoDb.send(new DeleteTableCommand({ TableName: backfillTable }));
+    }
   });
 
   it('stops at a failing delivery and reports that record and every later one, so the retry skips nothing', async () => {
@@ -348,7 +402,7 @@ describe('decrypted stream fan-out on DynamoDB Local + moto', () => {
     expect(logLines.some((line) => line.includes('record sent to the dead-letter queue'))).toBe(true);
     expect(logLines.some((line) => line.includes('RecordsDelivered'))).toBe(true);
     for (const line of logLines) {
-      for (const secret of [SECRET_A, SECRET_D, PLAINTEXT_SECRET, 'card-b', 'card-e', 'a-v1', 'a-v2', 'c-v1', 'd-v1']) {
+      for (const secret of [SECRET_A, SECRET_D, PLAINTEXT_SECRET, 'card-b', 'card-e', 'a-v1', 'a-v2', 'c-v1', 'd-v1', 'f-v1', 'f-v3']) {
         expect(line).not.toContain(secret);
       }
     }
