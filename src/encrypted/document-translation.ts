@@ -2,6 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { TranslateConfig } from '@aws-sdk/lib-dynamodb';
 import { convertToNative, marshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import type { DynamoDbItem } from '../format/attribute-value';
+import { returnedItemHolders } from './condition-failure';
 
 /** A map of attributes in native JavaScript values, as `@aws-sdk/lib-dynamodb` takes and returns them. */
 export type NativeAttributeMap = Record<string, NativeAttributeValue>;
@@ -53,6 +54,19 @@ export class DocumentTranslation {
     const values: NativeAttributeMap = {};
     for (const [name, value] of Object.entries(attributes)) values[name] = convertToNative(value, this.unmarshallOptions);
     return values;
+  }
+
+  /**
+   * Awaits a request and, when it fails with a condition failure carrying stored items (already
+   * verified and decrypted), rethrows the same error with those items in native values.
+   */
+  async nativeConditionFailure<T>(request: Promise<T>): Promise<T> {
+    try {
+      return await request;
+    } catch (error) {
+      for (const { holder } of returnedItemHolders(error)) holder.Item = this.toNativeMap(holder.Item as DynamoDbItem);
+      throw error;
+    }
   }
 
   toNativeMaps(items: readonly DynamoDbItem[] | undefined): NativeAttributeMap[] | undefined {

@@ -26,6 +26,7 @@ import {
   type ScanCommandOutput,
   type TransactGetItemsCommandInput,
   type TransactGetItemsCommandOutput,
+  type TransactWriteItem,
   type TransactWriteItemsCommandInput,
   type TransactWriteItemsCommandOutput,
   type UpdateItemCommandInput,
@@ -39,9 +40,11 @@ import type { DynamoDbItem } from '../format/attribute-value';
 import type { CryptographicMaterialsProvider } from '../providers/cryptographic-materials-provider';
 import { SingleFlight } from '../providers/single-flight';
 import { backoff } from './backoff';
+import { decryptingConditionFailure } from './condition-failure';
 import { project, projectionOf, withoutProjection } from './projection';
 import { TableCrypto } from './table-crypto';
 import { TableInfo } from './table-info';
+import { TransactionCiphertexts } from './transaction-ciphertexts';
 import { UnprocessedWrites, writeKey } from './unprocessed-writes';
 
 export interface EncryptedClientOptions {
@@ -88,9 +91,10 @@ const BATCH_WRITE_LIMIT = 25;
  *
  * Beyond the reference clients: BatchWriteItem returns unprocessed items as the caller's
  * plaintext and `batchWriteAll` retries them without encrypting again; transactions encrypt their
- * Put items; UpdateItem is refused on signed attributes; expressions that compare encrypted
- * attributes, and reads of indexes that do not project whole items, are refused with an error
- * that says what to do instead.
+ * Put items (once per ClientRequestToken, so that a retry is accepted); items returned with a
+ * failed condition are verified and decrypted; UpdateItem is refused on signed attributes;
+ * expressions that compare encrypted attributes, and reads of indexes whose items cannot be
+ * verified, are refused with an error that says what to do instead.
  */
 export class EncryptedClient {
   readonly client: DynamoDBClient;
@@ -100,6 +104,7 @@ export class EncryptedClient {
   private readonly tables = new Map<string, TableCrypto>();
   private readonly describing = new SingleFlight<string, TableCrypto>();
   private readonly unprocessed = new UnprocessedWrites();
+  private readonly transactionPuts = new TransactionCiphertexts();
 
   constructor(options: EncryptedClientOptions) {
     if (options?.client === undefined) throw new InvalidArgumentError('EncryptedClient needs a DynamoDB client');
@@ -134,7 +139,8 @@ export class EncryptedClient {
     const table = await this.tableCrypto(input.TableName);
     table.assertComparable('ConditionExpression', input.ConditionExpression, input.ExpressionAttributeNames);
     table.assertComparableMap('Expected', input.Expected);
-    const output = await this.client.send(new PutItemCommand({ ...input, Item: await table.encrypt(requireItem(input.Item, table)) }));
+    const request = new PutItemCommand({ ...input, Item: await table.encrypt(requireItem(input.Item, table)) });
+    const output = await decryptingConditionFailure(this.client.send(request), () => table);
     return { ...output, Attributes: await decryptWhole(table, output.Attributes, input.ReturnValues) };
   }
 
@@ -149,7 +155,7 @@ export class EncryptedClient {
     const table = await this.tableCrypto(input.TableName);
     table.assertComparable('ConditionExpression', input.ConditionExpression, input.ExpressionAttributeNames);
     table.assertComparableMap('Expected', input.Expected);
-    const output = await this.client.send(new DeleteItemCommand(input));
+    const output = await decryptingConditionFailure(this.client.send(new DeleteItemCommand(input)), () => table);
     return { ...output, Attributes: await decryptWhole(table, output.Attributes, input.ReturnValues) };
   }
 
@@ -158,33 +164,31 @@ export class EncryptedClient {
     table.assertUpdatable(input.UpdateExpression, input.ExpressionAttributeNames, input.AttributeUpdates);
     table.assertComparable('ConditionExpression', input.ConditionExpression, input.ExpressionAttributeNames);
     table.assertComparableMap('Expected', input.Expected);
-    const output = await this.client.send(new UpdateItemCommand(table.existingItemsOnly(input)));
+    const output = await decryptingConditionFailure(this.client.send(new UpdateItemCommand(table.existingItemsOnly(input))), () => table);
     // UPDATED_OLD / UPDATED_NEW return DO_NOTHING attributes only: nothing to verify or decrypt.
     return { ...output, Attributes: await decryptWhole(table, output.Attributes, input.ReturnValues) };
   }
 
   async query(input: QueryCommandInput): Promise<QueryCommandOutput> {
     const table = await this.tableCrypto(input.TableName);
-    table.assertIndexReadable(input.IndexName);
+    const indexRead = table.indexRead(input.IndexName, input.Select);
     table.assertComparable('KeyConditionExpression', input.KeyConditionExpression, input.ExpressionAttributeNames);
     table.assertComparable('FilterExpression', input.FilterExpression, input.ExpressionAttributeNames);
     table.assertComparableMap('KeyConditions', input.KeyConditions);
     table.assertComparableMap('QueryFilter', input.QueryFilter);
-    const projection = projectionOf(input.ProjectionExpression, input.AttributesToGet, input.ExpressionAttributeNames);
-    const request = withoutProjection(input, [input.KeyConditionExpression, input.FilterExpression]);
-    if (request.Select === 'SPECIFIC_ATTRIBUTES') request.Select = undefined;
+    const projection = projectionOf(input.ProjectionExpression, input.AttributesToGet, input.ExpressionAttributeNames) ?? indexRead.projection;
+    const request = { ...withoutProjection(input, [input.KeyConditionExpression, input.FilterExpression]), Select: indexRead.select };
     const output = await this.client.send(new QueryCommand(request));
     return { ...output, Items: (await table.decryptAll(output.Items))?.map((item) => project(item, projection)) };
   }
 
   async scan(input: ScanCommandInput): Promise<ScanCommandOutput> {
     const table = await this.tableCrypto(input.TableName);
-    table.assertIndexReadable(input.IndexName);
+    const indexRead = table.indexRead(input.IndexName, input.Select);
     table.assertComparable('FilterExpression', input.FilterExpression, input.ExpressionAttributeNames);
     table.assertComparableMap('ScanFilter', input.ScanFilter);
-    const projection = projectionOf(input.ProjectionExpression, input.AttributesToGet, input.ExpressionAttributeNames);
-    const request = withoutProjection(input, [input.FilterExpression]);
-    if (request.Select === 'SPECIFIC_ATTRIBUTES') request.Select = undefined;
+    const projection = projectionOf(input.ProjectionExpression, input.AttributesToGet, input.ExpressionAttributeNames) ?? indexRead.projection;
+    const request = { ...withoutProjection(input, [input.FilterExpression]), Select: indexRead.select };
     const output = await this.client.send(new ScanCommand(request));
     return { ...output, Items: (await table.decryptAll(output.Items))?.map((item) => project(item, projection)) };
   }
@@ -279,30 +283,42 @@ export class EncryptedClient {
     }
   }
 
+  /**
+   * TransactWriteItems with Put items encrypted. Retried with the same ClientRequestToken and the
+   * same item objects, it sends the same ciphertext, as DynamoDB's idempotency requires.
+   */
   async transactWriteItems(input: TransactWriteItemsCommandInput): Promise<TransactWriteItemsCommandOutput> {
-    const transactItems = await Promise.all(
-      (input.TransactItems ?? []).map(async (transactItem) => {
-        if (transactItem.Put !== undefined) {
-          const table = await this.tableCrypto(transactItem.Put.TableName);
-          table.assertComparable('ConditionExpression', transactItem.Put.ConditionExpression, transactItem.Put.ExpressionAttributeNames);
-          return { ...transactItem, Put: { ...transactItem.Put, Item: await table.encrypt(requireItem(transactItem.Put.Item, table)) } };
-        }
-        if (transactItem.Update !== undefined) {
-          const update = transactItem.Update;
-          const table = await this.tableCrypto(update.TableName);
-          table.assertUpdatable(update.UpdateExpression, update.ExpressionAttributeNames, undefined);
-          table.assertComparable('ConditionExpression', update.ConditionExpression, update.ExpressionAttributeNames);
-          return { ...transactItem, Update: table.existingItemsOnly(update) };
-        }
-        const conditional = transactItem.Delete ?? transactItem.ConditionCheck;
-        if (conditional !== undefined) {
-          const table = await this.tableCrypto(conditional.TableName);
-          table.assertComparable('ConditionExpression', conditional.ConditionExpression, conditional.ExpressionAttributeNames);
-        }
-        return transactItem;
-      }),
-    );
-    return this.client.send(new TransactWriteItemsCommand({ ...input, TransactItems: transactItems }));
+    const token = input.ClientRequestToken;
+    const prepared = await Promise.all((input.TransactItems ?? []).map((transactItem) => this.preparedTransactItem(transactItem, token)));
+    const request = new TransactWriteItemsCommand({ ...input, TransactItems: prepared.map(({ transactItem }) => transactItem) });
+    try {
+      return await decryptingConditionFailure(this.client.send(request), (index) => prepared[index]?.table);
+    } finally {
+      this.transactionPuts.touch(token);
+    }
+  }
+
+  private async preparedTransactItem(transactItem: TransactWriteItem, token: string | undefined): Promise<{ transactItem: TransactWriteItem; table?: TableCrypto }> {
+    if (transactItem.Put !== undefined) {
+      const put = transactItem.Put;
+      const table = await this.tableCrypto(put.TableName);
+      table.assertComparable('ConditionExpression', put.ConditionExpression, put.ExpressionAttributeNames);
+      const item = requireItem(put.Item, table);
+      const encrypted = await this.transactionPuts.encryptOnce(token, table.tableName, item, () => table.encrypt(item));
+      return { transactItem: { ...transactItem, Put: { ...put, Item: encrypted } }, table };
+    }
+    if (transactItem.Update !== undefined) {
+      const update = transactItem.Update;
+      const table = await this.tableCrypto(update.TableName);
+      table.assertUpdatable(update.UpdateExpression, update.ExpressionAttributeNames, undefined);
+      table.assertComparable('ConditionExpression', update.ConditionExpression, update.ExpressionAttributeNames);
+      return { transactItem: { ...transactItem, Update: table.existingItemsOnly(update) }, table };
+    }
+    const conditional = transactItem.Delete ?? transactItem.ConditionCheck;
+    if (conditional === undefined) return { transactItem };
+    const table = await this.tableCrypto(conditional.TableName);
+    table.assertComparable('ConditionExpression', conditional.ConditionExpression, conditional.ExpressionAttributeNames);
+    return { transactItem, table };
   }
 
   async transactGetItems(input: TransactGetItemsCommandInput): Promise<TransactGetItemsCommandOutput> {

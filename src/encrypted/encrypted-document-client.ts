@@ -62,8 +62,8 @@ export class EncryptedDocumentClient {
   private readonly fixedTranslateConfig?: TranslateConfig;
   /**
    * The `AttributeValue` form last sent for each native Put item, so that resending the same,
-   * unchanged item (an unprocessed one) hands `EncryptedClient` the very object it encrypted
-   * before, and its ciphertext is reused instead of calling the provider again.
+   * unchanged item (an unprocessed one, or a transaction retried with its ClientRequestToken)
+   * hands `EncryptedClient` the very object it encrypted before, and its ciphertext is reused.
    */
   private readonly sentPutItems = new WeakMap<object, DynamoDbItem>();
 
@@ -95,12 +95,12 @@ export class EncryptedDocumentClient {
   async put(input: PutCommandInput): Promise<PutCommandOutput> {
     const translation = this.translation();
     const { Item, Expected, ExpressionAttributeValues, ...rest } = input;
-    const output = await this.encryptedClient.putItem({
+    const output = await translation.nativeConditionFailure(this.encryptedClient.putItem({
       ...rest,
       Item: translation.toAttributeMap(Item),
       Expected: translation.toAttributeConditions(Expected),
       ExpressionAttributeValues: translation.toAttributeMap(ExpressionAttributeValues),
-    });
+    }));
     return { ...output, Attributes: translation.toNativeMap(output.Attributes), ItemCollectionMetrics: translation.toNativeMetrics(output.ItemCollectionMetrics) };
   }
 
@@ -113,25 +113,25 @@ export class EncryptedDocumentClient {
   async delete(input: DeleteCommandInput): Promise<DeleteCommandOutput> {
     const translation = this.translation();
     const { Key, Expected, ExpressionAttributeValues, ...rest } = input;
-    const output = await this.encryptedClient.deleteItem({
+    const output = await translation.nativeConditionFailure(this.encryptedClient.deleteItem({
       ...rest,
       Key: translation.toAttributeMap(Key),
       Expected: translation.toAttributeConditions(Expected),
       ExpressionAttributeValues: translation.toAttributeMap(ExpressionAttributeValues),
-    });
+    }));
     return { ...output, Attributes: translation.toNativeMap(output.Attributes), ItemCollectionMetrics: translation.toNativeMetrics(output.ItemCollectionMetrics) };
   }
 
   async update(input: UpdateCommandInput): Promise<UpdateCommandOutput> {
     const translation = this.translation();
     const { Key, AttributeUpdates, Expected, ExpressionAttributeValues, ...rest } = input;
-    const output = await this.encryptedClient.updateItem({
+    const output = await translation.nativeConditionFailure(this.encryptedClient.updateItem({
       ...rest,
       Key: translation.toAttributeMap(Key),
       AttributeUpdates: translation.toAttributeConditions(AttributeUpdates),
       Expected: translation.toAttributeConditions(Expected),
       ExpressionAttributeValues: translation.toAttributeMap(ExpressionAttributeValues),
-    });
+    }));
     return { ...output, Attributes: translation.toNativeMap(output.Attributes), ItemCollectionMetrics: translation.toNativeMetrics(output.ItemCollectionMetrics) };
   }
 
@@ -246,7 +246,8 @@ export class EncryptedDocumentClient {
       },
       Put: Put && {
         ...Put,
-        Item: translation.toAttributeMap(Put.Item),
+        // The same object for the same unchanged item, so that a retry reuses its ciphertext.
+        Item: this.putItemAttributes(Put.Item, translation),
         ExpressionAttributeValues: translation.toAttributeMap(Put.ExpressionAttributeValues),
       },
       Delete: Delete && {
@@ -260,7 +261,7 @@ export class EncryptedDocumentClient {
         ExpressionAttributeValues: translation.toAttributeMap(Update.ExpressionAttributeValues),
       },
     }));
-    const output = await this.encryptedClient.transactWriteItems({ ...input, TransactItems: transactItems });
+    const output = await translation.nativeConditionFailure(this.encryptedClient.transactWriteItems({ ...input, TransactItems: transactItems }));
     return { ...output, ItemCollectionMetrics: translation.toNativeMetricsByTable(output.ItemCollectionMetrics) };
   }
 

@@ -1,3 +1,4 @@
+import type { Select } from '@aws-sdk/client-dynamodb';
 import { AttributeActions } from '../encryptor/attribute-actions';
 import { CryptoAction } from '../encryptor/crypto-action';
 import type { CryptoConfig } from '../encryptor/crypto-config';
@@ -6,7 +7,9 @@ import { UnsupportedOperationError } from '../errors';
 import type { DynamoDbItem } from '../format/attribute-value';
 import { ReservedAttributes } from '../format/material-description-keys';
 import type { CryptographicMaterialsProvider } from '../providers/cryptographic-materials-provider';
+import { existingItemsOnly } from './existing-item-condition';
 import { comparedAttributes, updateExpressionAttributes } from './expression-attributes';
+import { indexRead, type IndexRead } from './index-read';
 import type { TableInfo } from './table-info';
 
 /**
@@ -55,9 +58,14 @@ export class TableCrypto {
     for (const attribute of comparedAttributes(expression, names)) this.assertNotEncrypted(parameter, attribute);
   }
 
-  /** Refuses the legacy attribute-map parameters (Expected, QueryFilter...) on encrypted attributes too. */
-  assertComparableMap(parameter: string, attributes: Readonly<Record<string, unknown>> | undefined): void {
-    for (const attribute of Object.keys(attributes ?? {})) this.assertNotEncrypted(parameter, attribute);
+  /**
+   * Refuses the legacy attribute-map parameters (Expected, QueryFilter...) that compare an
+   * encrypted attribute; existence checks are allowed, as attribute_exists is.
+   */
+  assertComparableMap(parameter: string, conditions: Readonly<Record<string, LegacyCondition>> | undefined): void {
+    for (const [attribute, condition] of Object.entries(conditions ?? {})) {
+      if (!isExistenceCheck(condition)) this.assertNotEncrypted(parameter, attribute);
+    }
   }
 
   private assertNotEncrypted(parameter: string, attribute: string): void {
@@ -72,16 +80,26 @@ export class TableCrypto {
 
   /**
    * UpdateItem changes attributes without re-signing the item, so it may only touch DO_NOTHING
-   * attributes (and must not copy ciphertext into them).
+   * attributes (and must not copy ciphertext into them). The signature and description are the
+   * encryptor's alone, whatever the actions say: removing them leaves an item no read accepts.
    */
   assertUpdatable(
     updateExpression: string | undefined,
     names: Readonly<Record<string, string>> | undefined,
     attributeUpdates: Readonly<Record<string, unknown>> | undefined,
   ): void {
-    if (this.config.attributeActions.takeNoActions) return;
     const { written, read } = updateExpressionAttributes(updateExpression, names);
-    for (const attribute of [...written, ...Object.keys(attributeUpdates ?? {})]) {
+    const targets = [...written, ...Object.keys(attributeUpdates ?? {})];
+    const reserved = targets.find(isReserved);
+    if (reserved !== undefined) {
+      throw new UnsupportedOperationError(
+        'UpdateItem would change an attribute only the encryptor writes, and the item would no longer verify: ' +
+          'write the whole item with PutItem through the helper, which signs it afresh',
+        { tableName: this.tableName, attributeName: reserved },
+      );
+    }
+    if (this.config.attributeActions.takeNoActions) return;
+    for (const attribute of targets) {
       if (this.action(attribute) !== CryptoAction.DO_NOTHING) {
         throw new UnsupportedOperationError(
           'UpdateItem would change a signed attribute without re-signing the item, and the item would no longer verify: ' +
@@ -90,45 +108,45 @@ export class TableCrypto {
         );
       }
     }
-    for (const attribute of read) this.assertNotEncrypted('UpdateExpression', attribute);
+    for (const attribute of read) {
+      if (this.action(attribute) === CryptoAction.ENCRYPT_AND_SIGN) {
+        throw new UnsupportedOperationError(
+          'UpdateExpression reads an encrypted attribute, which DynamoDB only holds as ciphertext (the update would copy or compute with ciphertext): ' +
+            'read the item through the helper, compute the new value and pass it in ExpressionAttributeValues',
+          { tableName: this.tableName, attributeName: attribute },
+        );
+      }
+    }
   }
 
-  /**
-   * An UpdateItem on a missing key would create an item with no signature, which no read could
-   * verify: the update is made conditional on the item existing.
-   */
-  existingItemsOnly<T extends { ConditionExpression?: string; ExpressionAttributeNames?: Record<string, string>; Expected?: Record<string, unknown> }>(
-    input: T,
-  ): T {
+  /** See `existingItemsOnly`: an update may not create an item, which would carry no signature. */
+  existingItemsOnly<T extends Parameters<typeof existingItemsOnly>[0]>(input: T): T {
     if (this.config.attributeActions.takeNoActions) return input;
-    const partitionKey = this.tableInfo.primaryIndex.partition;
-    if (input.Expected !== undefined) {
-      // The legacy parameter cannot be mixed with expressions: add the check in its own form.
-      return { ...input, Expected: { ...input.Expected, [partitionKey]: { ComparisonOperator: 'NOT_NULL' } } };
-    }
-    const placeholder = '#ddbecExistingItemKey';
-    const exists = `attribute_exists(${placeholder})`;
-    return {
-      ...input,
-      ConditionExpression: input.ConditionExpression === undefined ? exists : `(${input.ConditionExpression}) AND ${exists}`,
-      ExpressionAttributeNames: { ...input.ExpressionAttributeNames, [placeholder]: partitionKey },
-    };
+    return existingItemsOnly(input, this.tableInfo.primaryIndex.partition, this.tableName);
   }
 
-  /** A query or scan of a secondary index must return whole items, or they cannot be verified. */
-  assertIndexReadable(indexName: string | undefined): void {
-    if (indexName === undefined || this.config.attributeActions.takeNoActions) return;
-    const index = this.tableInfo.secondaryIndex(indexName);
-    if (index === undefined) return; // DynamoDB itself reports an unknown index
-    if (index.projectionType !== 'ALL') {
-      throw new UnsupportedOperationError(
-        `index "${indexName}" projects ${index.projectionType}, so its items lack attributes the signature covers ` +
-          `(and ${ReservedAttributes.SIGNATURE} / ${ReservedAttributes.MATERIAL_DESCRIPTION}): project ALL into the index, ` +
-          'or query the index for keys only and read the items from the base table',
-        { tableName: this.tableName },
-      );
-    }
+  /** How to query or scan so that every returned item can be verified (see `indexRead`); refuses what cannot be. */
+  indexRead(indexName: string | undefined, select: Select | undefined): IndexRead {
+    return indexRead(this.tableInfo, this.config.attributeActions, indexName, select);
   }
+}
+
+/** The legacy condition shape (Expected, KeyConditions, QueryFilter, ScanFilter entries). */
+interface LegacyCondition {
+  readonly ComparisonOperator?: string;
+  readonly Exists?: boolean;
+  readonly Value?: unknown;
+  readonly AttributeValueList?: readonly unknown[];
+}
+
+/** NULL / NOT_NULL, or Exists without a value: an encrypted attribute is present exactly when its plaintext is. */
+function isExistenceCheck(condition: LegacyCondition | undefined): boolean {
+  if (condition?.ComparisonOperator === 'NULL' || condition?.ComparisonOperator === 'NOT_NULL') return true;
+  return condition?.ComparisonOperator === undefined && condition?.Exists !== undefined && condition.Value === undefined && condition.AttributeValueList === undefined;
+}
+
+function isReserved(name: string): boolean {
+  return name === ReservedAttributes.SIGNATURE || name === ReservedAttributes.MATERIAL_DESCRIPTION;
 }
 
 /**

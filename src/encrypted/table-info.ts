@@ -18,6 +18,12 @@ export interface SecondaryIndex extends TableIndex {
   /** `ALL`, `KEYS_ONLY` or `INCLUDE`. */
   readonly projectionType: string;
   readonly nonKeyAttributes?: readonly string[];
+  /**
+   * True for a local secondary index: reading it with `Select: 'ALL_ATTRIBUTES'` fetches whole
+   * items from the table, so the helpers can verify them whatever the index projects.
+   * @default false (a global secondary index)
+   */
+  readonly local?: boolean;
 }
 
 export interface TableInfoOptions {
@@ -54,6 +60,9 @@ export class TableInfo {
           tableName: options.name,
         });
       }
+      if (index.local !== undefined && typeof index.local !== 'boolean') {
+        throw new InvalidArgumentError(`secondary index "${index.name}": local must be true or false`, { tableName: options.name });
+      }
     }
     this.name = options.name;
     this.primaryIndex = Object.freeze({ ...options.primaryIndex });
@@ -74,12 +83,16 @@ export class TableInfo {
       partition: schema?.find((element) => element.KeyType === 'HASH')?.AttributeName as string,
       sort: schema?.find((element) => element.KeyType === 'RANGE')?.AttributeName,
     });
-    const secondary = [...(table.GlobalSecondaryIndexes ?? []), ...(table.LocalSecondaryIndexes ?? [])].map(
-      (index): SecondaryIndex => ({
+    const secondary = [
+      ...(table.GlobalSecondaryIndexes ?? []).map((index) => ({ index, local: false })),
+      ...(table.LocalSecondaryIndexes ?? []).map((index) => ({ index, local: true })),
+    ].map(
+      ({ index, local }): SecondaryIndex => ({
         name: index.IndexName as string,
         ...keys(index.KeySchema),
         projectionType: index.Projection?.ProjectionType ?? 'ALL',
         nonKeyAttributes: index.Projection?.NonKeyAttributes,
+        local,
       }),
     );
     const attributeTypes = Object.fromEntries(

@@ -34,7 +34,7 @@ export class UnprocessedWrites {
 }
 
 /** A text equal for two items exactly when their attribute values are. */
-function fingerprintOf(item: DynamoDbItem): string {
+export function fingerprintOf(item: DynamoDbItem): string {
   return JSON.stringify(item, (_key, value: unknown) =>
     value instanceof Uint8Array ? `bytes:${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}` : value,
   );

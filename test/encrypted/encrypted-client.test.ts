@@ -7,12 +7,14 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import {
+  ConditionalCheckFailedException,
   CreateTableCommand,
   DeleteTableCommand,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
   ScanCommand,
+  TransactionCanceledException,
   type AttributeValue,
   type CreateTableCommandInput,
   type DynamoDBClient,
@@ -121,7 +123,7 @@ function explicitTableInfo(name: string): TableInfo {
       { name: GSI_ALL, partition: 'gpk', sort: 'gsk', projectionType: 'ALL' },
       { name: GSI_KEYS_ONLY, partition: 'kpk', projectionType: 'KEYS_ONLY' },
       { name: GSI_INCLUDE, partition: 'ipk', projectionType: 'INCLUDE', nonKeyAttributes: ['label', 'note'] },
-      { name: LSI_KEYS_ONLY, partition: 'pk', sort: 'rank', projectionType: 'KEYS_ONLY' },
+      { name: LSI_KEYS_ONLY, partition: 'pk', sort: 'rank', projectionType: 'KEYS_ONLY', local: true },
     ],
   });
 }
@@ -670,7 +672,11 @@ describe('EncryptedClient refuses what cannot work on encrypted items, saying wh
       'card',
       /FilterExpression compares an encrypted attribute/,
     );
-    await expectRefused(() => client.scan({ TableName: table, ScanFilter: { amount: { ComparisonOperator: 'NOT_NULL' } } }), 'amount', FILTER_ADVICE);
+    await expectRefused(
+      () => client.scan({ TableName: table, ScanFilter: { amount: { ComparisonOperator: 'GT', AttributeValueList: [{ N: '1' }] } } }),
+      'amount',
+      FILTER_ADVICE,
+    );
   });
 
   it('a ConditionExpression on an encrypted attribute (put, delete, update, transactions)', async () => {
@@ -734,7 +740,12 @@ describe('EncryptedClient refuses what cannot work on encrypted items, saying wh
     await expectRefused(() => client.updateItem({ TableName: table, Key: key(), UpdateExpression: 'SET gpk = :v', ExpressionAttributeValues: values }), 'gpk', UPDATE_ADVICE);
     await expectRefused(() => client.updateItem({ TableName: table, Key: key(), AttributeUpdates: { label: { Action: 'PUT', Value: { S: 'x' } } } }), 'label', UPDATE_ADVICE);
     // Copying ciphertext into a DO_NOTHING attribute is refused as a read of an encrypted attribute.
-    await expectRefused(() => client.updateItem({ TableName: table, Key: key(), UpdateExpression: 'SET note = secret' }), 'secret', /UpdateExpression compares/);
+    await expectRefused(
+      () => client.updateItem({ TableName: table, Key: key(), UpdateExpression: 'SET note = secret' }),
+      'secret',
+      /UpdateExpression reads an encrypted attribute.*compute the new value and pass it in ExpressionAttributeValues/,
+    );
+    await expect(client.updateItem({ TableName: table, Key: key(), UpdateExpression: 'SET note = secret' })).rejects.not.toThrow(FILTER_ADVICE);
     const read = await client.getItem({ TableName: table, Key: key(), ConsistentRead: true });
     expect(canonical(read.Item)).toEqual(canonical(item));
   });
@@ -760,24 +771,22 @@ describe('EncryptedClient refuses what cannot work on encrypted items, saying wh
     expect(await rawGet(table, keyOf(fresh))).toBeUndefined();
   });
 
-  it('a query or scan of an index that does not project ALL (GSI KEYS_ONLY / INCLUDE, LSI KEYS_ONLY)', async () => {
+  it('a query or scan of a GSI that does not project ALL (KEYS_ONLY / INCLUDE not covering the signature), with advice that can be followed', async () => {
     const keysOnly = () => client.query({ TableName: table, IndexName: GSI_KEYS_ONLY, KeyConditionExpression: 'kpk = :k', ExpressionAttributeValues: { ':k': item.kpk } });
-    await expectRefused(keysOnly, undefined, /project ALL/);
+    const GSI_ADVICE = /project ALL into the index, or read the keys from the index with the plain DynamoDB client and then get the items through this helper/;
+    await expectRefused(keysOnly, undefined, GSI_ADVICE);
     await expectRefused(keysOnly, undefined, new RegExp(`index "${GSI_KEYS_ONLY}" projects KEYS_ONLY`));
     await expectRefused(
       () => client.query({ TableName: table, IndexName: GSI_INCLUDE, KeyConditionExpression: 'ipk = :i', ExpressionAttributeValues: { ':i': item.ipk } }),
       undefined,
-      /projects INCLUDE.*project ALL into the index, or query the index for keys only and read the items from the base table/,
+      /projects INCLUDE, and it cannot be known to include .*project ALL into the index/,
     );
-    await expectRefused(
-      () => client.query({ TableName: table, IndexName: LSI_KEYS_ONLY, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': item.pk } }),
-      undefined,
-      /project ALL/,
-    );
-    await expectRefused(() => client.scan({ TableName: table, IndexName: GSI_KEYS_ONLY }), undefined, /project ALL/);
-    // The same index read through the plain client works: the refusal is the helper's choice.
+    await expectRefused(() => client.scan({ TableName: table, IndexName: GSI_KEYS_ONLY }), undefined, GSI_ADVICE);
+    // The advice, followed: keys from the index with the plain client, items through the helper.
     const raw = await ddb.send(new QueryCommand({ TableName: table, IndexName: GSI_KEYS_ONLY, KeyConditionExpression: 'kpk = :k', ExpressionAttributeValues: { ':k': item.kpk } }));
     expect(raw.Items).toEqual([{ kpk: item.kpk, pk: item.pk, sk: item.sk }]);
+    const fetched = await client.batchGetItem({ RequestItems: { [table]: { Keys: (raw.Items ?? []).map(keyOf) } } });
+    expect(canonical(fetched.Responses?.[table])).toEqual(canonical([item]));
   });
 
   it('allows attribute_exists / attribute_not_exists of an encrypted attribute, and DynamoDB evaluates them', async () => {
@@ -933,5 +942,408 @@ describe('EncryptedClient: edge cases', () => {
       client.updateItem({ TableName: table, Key: key, UpdateExpression: 'SET note = :n', ExpressionAttributeValues: { ':n': { S: 'n' } } }),
     ).rejects.toThrow(/conditional request failed/i);
     expect(await rawGet(table, key)).toBeUndefined();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Items DynamoDB returns inside a failed condition (ReturnValuesOnConditionCheckFailure)
+
+describe('EncryptedClient: the item returned with a failed condition is verified and decrypted', () => {
+  let table: string;
+  let other: string;
+  let client: EncryptedClient;
+  let config: CryptoConfig;
+
+  beforeAll(async () => {
+    [table, other] = await Promise.all([createDataTable('ec-ccf'), createDataTable('ec-ccf-other')]);
+    client = new EncryptedClient({ client: ddb, materialsProvider: wrappedProvider(), attributeActions: actions() });
+    config = (await client.tableCrypto(table)).config;
+  });
+
+  /** The error a request fails with. */
+  async function failure(request: Promise<unknown>): Promise<Record<string, unknown> & Error> {
+    const error = await request.then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(Error);
+    return error as Record<string, unknown> & Error;
+  }
+
+  /** Stores `item` with one signed attribute changed after signing: it no longer verifies. */
+  async function putTampered(item: DynamoDbItem): Promise<void> {
+    const stored = await encryptDynamoDbItem(item, config);
+    await ddb.send(new PutItemCommand({ TableName: table, Item: { ...stored, label: { S: 'changed after signing' } } }));
+  }
+
+  it('putItem, deleteItem and updateItem: the same ConditionalCheckFailedException, holding the plaintext item', async () => {
+    const item = plainItem(uniqueName('ccf'), 1);
+    await client.putItem({ TableName: table, Item: item });
+    const failures = [
+      await failure(client.putItem({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' })),
+      await failure(
+        client.deleteItem({
+          TableName: table,
+          Key: keyOf(item),
+          ConditionExpression: 'label = :other',
+          ExpressionAttributeValues: { ':other': { S: 'other' } },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+      await failure(
+        client.updateItem({
+          TableName: table,
+          Key: keyOf(item),
+          UpdateExpression: 'SET note = :n',
+          ConditionExpression: 'attribute_not_exists(secret)',
+          ExpressionAttributeValues: { ':n': { S: 'n' } },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    ];
+    for (const error of failures) {
+      expect(error).toBeInstanceOf(ConditionalCheckFailedException);
+      expect(error.name).toBe('ConditionalCheckFailedException');
+      expect(canonical(error.Item)).toEqual(canonical(item));
+    }
+    // Nothing changed, and the stored item still verifies.
+    await expectStoredEncrypted(table, config, item);
+  });
+
+  it('transactWriteItems: each cancellation reason holds its plaintext item, decrypted with the table of its own transaction item', async () => {
+    const [checked, doomed, fresh] = [plainItem(uniqueName('tx-ccf'), 1), plainItem(uniqueName('tx-ccf'), 2), plainItem(uniqueName('tx-ccf'), 3)];
+    await client.putItem({ TableName: table, Item: checked });
+    await client.putItem({ TableName: other, Item: doomed });
+    const error = await failure(
+      client.transactWriteItems({
+        TransactItems: [
+          { Put: { TableName: other, Item: fresh, ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+          {
+            ConditionCheck: {
+              TableName: table,
+              Key: keyOf(checked),
+              ConditionExpression: 'label = :other',
+              ExpressionAttributeValues: { ':other': { S: 'other' } },
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            },
+          },
+          { Delete: { TableName: other, Key: keyOf(doomed), ConditionExpression: 'attribute_not_exists(secret)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+        ],
+      }),
+    );
+    expect(error).toBeInstanceOf(TransactionCanceledException);
+    const reasons = (error as unknown as TransactionCanceledException).CancellationReasons ?? [];
+    expect(reasons.map((reason) => reason.Code)).toEqual(['None', 'ConditionalCheckFailed', 'ConditionalCheckFailed']);
+    expect(reasons[0].Item).toBeUndefined();
+    expect(canonical(reasons[1].Item)).toEqual(canonical(checked));
+    expect(canonical(reasons[2].Item)).toEqual(canonical(doomed));
+    expect(await rawGet(other, keyOf(fresh))).toBeUndefined();
+  });
+
+  it('an item that does not verify is not handed out: SignatureVerificationError, the DynamoDB error (without the item) as its cause', async () => {
+    const item = plainItem(uniqueName('ccf-tampered'), 1);
+    await putTampered(item);
+    const error = await failure(
+      client.putItem({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
+    );
+    expect(error).toBeInstanceOf(SignatureVerificationError);
+    expect(error.message).toMatch(/failed condition \(ReturnValuesOnConditionCheckFailure\) does not verify/);
+    expect(error.message).toContain(`table "${table}"`);
+    expect(error.Item).toBeUndefined();
+    expect(error.cause).toBeInstanceOf(ConditionalCheckFailedException);
+    expect((error.cause as ConditionalCheckFailedException).Item).toBeUndefined();
+
+    const transaction = await failure(
+      client.transactWriteItems({
+        TransactItems: [{ ConditionCheck: { TableName: table, Key: keyOf(item), ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } }],
+      }),
+    );
+    expect(transaction).toBeInstanceOf(SignatureVerificationError);
+    const cause = transaction.cause as TransactionCanceledException;
+    expect(cause).toBeInstanceOf(TransactionCanceledException);
+    expect(cause.CancellationReasons?.[0].Code).toBe('ConditionalCheckFailed');
+    expect(cause.CancellationReasons?.[0].Item).toBeUndefined();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// UpdateItem with the legacy AttributeUpdates / Expected parameters
+
+describe('EncryptedClient: legacy UpdateItem parameters get the existence check in their own form', () => {
+  let table: string;
+  let client: EncryptedClient;
+  let config: CryptoConfig;
+
+  beforeAll(async () => {
+    table = await createDataTable('ec-legacy-update');
+    client = new EncryptedClient({ client: ddb, materialsProvider: wrappedProvider(), attributeActions: actions() });
+    config = (await client.tableCrypto(table)).config;
+  });
+
+  it('AttributeUpdates on a DO_NOTHING attribute updates the item, which still verifies', async () => {
+    const item = plainItem(uniqueName('attribute-updates'), 1);
+    await client.putItem({ TableName: table, Item: item });
+    const output = await client.updateItem({ TableName: table, Key: keyOf(item), AttributeUpdates: { note: { Action: 'PUT', Value: { S: 'legacy note' } } }, ReturnValues: 'ALL_NEW' });
+    expect(canonical(output.Attributes)).toEqual(canonical({ ...item, note: { S: 'legacy note' } }));
+    await expectStoredEncrypted(table, config, { ...item, note: { S: 'legacy note' } });
+    await client.updateItem({ TableName: table, Key: keyOf(item), AttributeUpdates: { note: { Action: 'DELETE' } } });
+    const { note: _removed, ...withoutNote } = item;
+    expect(canonical((await client.getItem({ TableName: table, Key: keyOf(item), ConsistentRead: true })).Item)).toEqual(canonical(withoutNote));
+  });
+
+  it('AttributeUpdates, alone or with Expected, never creates an item for a missing key', async () => {
+    const key = { pk: { S: uniqueName('legacy-upsert') }, sk: { N: '1' } };
+    const note = { note: { Action: 'PUT' as const, Value: { S: 'n' } } };
+    await expect(client.updateItem({ TableName: table, Key: key, AttributeUpdates: note })).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+    // `label` NULL holds for a missing item: the existence check is added beside it, not replaced by it.
+    await expect(
+      client.updateItem({ TableName: table, Key: key, AttributeUpdates: note, Expected: { label: { ComparisonOperator: 'NULL' } } }),
+    ).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+    expect(await rawGet(table, key)).toBeUndefined();
+  });
+
+  it("keeps the caller's Expected entries, and their own partition key entry when it implies the item exists", async () => {
+    const item = plainItem(uniqueName('legacy-expected'), 1);
+    await client.putItem({ TableName: table, Item: item });
+    const update = (Expected: NonNullable<Parameters<EncryptedClient['updateItem']>[0]['Expected']>, value: string) =>
+      client.updateItem({ TableName: table, Key: keyOf(item), AttributeUpdates: { note: { Action: 'PUT', Value: { S: value } } }, Expected });
+    await update({ label: { Value: item.label } }, 'label matched');
+    await expect(update({ label: { Value: { S: 'other' } } }, 'never')).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+    await update({ pk: { ComparisonOperator: 'EQ', AttributeValueList: [item.pk] } }, 'pk matched');
+    await expect(update({ pk: { ComparisonOperator: 'EQ', AttributeValueList: [{ S: 'other' }] } }, 'never')).rejects.toMatchObject({
+      name: 'ConditionalCheckFailedException',
+    });
+    // An existence check on an encrypted attribute is allowed in Expected too.
+    await update({ secret: { ComparisonOperator: 'NOT_NULL' }, pk: { Value: item.pk } }, 'secret exists');
+    await expectStoredEncrypted(table, config, { ...item, note: { S: 'secret exists' } });
+  });
+
+  it('refuses a partition key entry that cannot hold with the check, or OR-ed entries', async () => {
+    const item = plainItem(uniqueName('legacy-refused'), 1);
+    await client.putItem({ TableName: table, Item: item });
+    const note = { note: { Action: 'PUT' as const, Value: { S: 'n' } } };
+    const absent = client.updateItem({ TableName: table, Key: keyOf(item), AttributeUpdates: note, Expected: { pk: { Exists: false } } });
+    await expect(absent).rejects.toThrow(UnsupportedOperationError);
+    await expect(absent).rejects.toThrow(/create items with PutItem.*attribute "pk"/);
+    const notEqual = client.updateItem({ TableName: table, Key: keyOf(item), AttributeUpdates: note, Expected: { pk: { ComparisonOperator: 'NE', AttributeValueList: [{ S: 'x' }] } } });
+    await expect(notEqual).rejects.toThrow(/use UpdateExpression and ConditionExpression instead/);
+    const alternatives = client.updateItem({
+      TableName: table,
+      Key: keyOf(item),
+      AttributeUpdates: note,
+      Expected: { label: { ComparisonOperator: 'NULL' }, note: { ComparisonOperator: 'NOT_NULL' } },
+      ConditionalOperator: 'OR',
+    });
+    await expect(alternatives).rejects.toThrow(/ConditionalOperator OR cannot also require the item to exist/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Legacy existence checks on encrypted attributes
+
+describe('EncryptedClient: legacy existence checks on encrypted attributes are allowed, and DynamoDB evaluates them', () => {
+  let table: string;
+  let client: EncryptedClient;
+
+  beforeAll(async () => {
+    table = await createDataTable('ec-legacy-exists');
+    client = new EncryptedClient({ client: ddb, materialsProvider: wrappedProvider(), attributeActions: actions() });
+  });
+
+  it('Expected NULL / NOT_NULL / Exists, ScanFilter and QueryFilter NOT_NULL / NULL', async () => {
+    const item = plainItem(uniqueName('legacy-exists'), 1);
+    await client.putItem({ TableName: table, Item: item });
+    await expect(client.putItem({ TableName: table, Item: item, Expected: { secret: { Exists: false } } })).rejects.toMatchObject({
+      name: 'ConditionalCheckFailedException',
+    });
+    await expect(client.putItem({ TableName: table, Item: item, Expected: { card: { ComparisonOperator: 'NULL' } } })).rejects.toMatchObject({
+      name: 'ConditionalCheckFailedException',
+    });
+    await client.putItem({ TableName: table, Item: item, Expected: { secret: { ComparisonOperator: 'NOT_NULL' }, absent: { Exists: false } } });
+    await client.deleteItem({ TableName: table, Key: keyOf(item), Expected: { tags: { ComparisonOperator: 'NOT_NULL' } } });
+    expect(await rawGet(table, keyOf(item))).toBeUndefined();
+
+    const kept = plainItem(uniqueName('legacy-filter'), 1);
+    const { amount: _amount, ...withoutAmount } = plainItem(kept.pk.S as string, 2);
+    await Promise.all([kept, withoutAmount].map((Item) => client.putItem({ TableName: table, Item })));
+    const scanned = await client.scan({
+      TableName: table,
+      ScanFilter: { amount: { ComparisonOperator: 'NOT_NULL' }, pk: { ComparisonOperator: 'EQ', AttributeValueList: [kept.pk] } },
+      ConsistentRead: true,
+    });
+    expect(canonical(scanned.Items)).toEqual(canonical([kept]));
+    const queried = await client.query({
+      TableName: table,
+      KeyConditions: { pk: { ComparisonOperator: 'EQ', AttributeValueList: [kept.pk] } },
+      QueryFilter: { amount: { ComparisonOperator: 'NULL' } },
+      ConsistentRead: true,
+    });
+    expect(canonical(queried.Items)).toEqual(canonical([withoutAmount]));
+    // A comparison is still refused.
+    await expect(client.scan({ TableName: table, ScanFilter: { amount: { ComparisonOperator: 'EQ', AttributeValueList: [kept.amount] } } })).rejects.toThrow(
+      UnsupportedOperationError,
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The reserved attributes are the encryptor's alone
+
+describe('EncryptedClient: UpdateItem never writes the signature or the material description', () => {
+  let table: string;
+
+  beforeAll(async () => {
+    table = await createDataTable('ec-reserved-update');
+  });
+
+  it.each([
+    ['a DO_NOTHING default', () => new AttributeActions({ defaultAction: DO_NOTHING, attributeActions: { secret: ENCRYPT_AND_SIGN } })],
+    ['an ENCRYPT_AND_SIGN default', actions],
+  ])('refuses SET / REMOVE / ADD / DELETE and AttributeUpdates of them under %s, and the item still verifies', async (_name, makeActions) => {
+    const client = new EncryptedClient({ client: ddb, materialsProvider: wrappedProvider(), attributeActions: makeActions() });
+    const item = plainItem(uniqueName('reserved'), 1);
+    await client.putItem({ TableName: table, Item: item });
+    const names = { '#sig': SIG, '#desc': DESC };
+    const requests: Array<[string, () => Promise<unknown>]> = [
+      [SIG, () => client.updateItem({ TableName: table, Key: keyOf(item), UpdateExpression: 'REMOVE #sig', ExpressionAttributeNames: names })],
+      [DESC, () => client.updateItem({ TableName: table, Key: keyOf(item), UpdateExpression: 'SET note = :n, #desc = :n', ExpressionAttributeNames: names, ExpressionAttributeValues: { ':n': { B: new Uint8Array([1]) } } })],
+      [SIG, () => client.updateItem({ TableName: table, Key: keyOf(item), UpdateExpression: 'ADD #sig :s', ExpressionAttributeNames: { '#sig': SIG }, ExpressionAttributeValues: { ':s': { NS: ['1'] } } })],
+      [DESC, () => client.updateItem({ TableName: table, Key: keyOf(item), UpdateExpression: 'DELETE #desc :s', ExpressionAttributeNames: { '#desc': DESC }, ExpressionAttributeValues: { ':s': { SS: ['x'] } } })],
+      [SIG, () => client.updateItem({ TableName: table, Key: keyOf(item), AttributeUpdates: { [SIG]: { Action: 'DELETE' } } })],
+      [DESC, () => client.transactWriteItems({ TransactItems: [{ Update: { TableName: table, Key: keyOf(item), UpdateExpression: 'REMOVE #desc', ExpressionAttributeNames: { '#desc': DESC } } }] })],
+    ];
+    for (const [attribute, request] of requests) {
+      const refused = request();
+      await expect(refused).rejects.toThrow(UnsupportedOperationError);
+      await expect(refused).rejects.toMatchObject({ attributeName: attribute, tableName: table });
+      await expect(refused).rejects.toThrow(/only the encryptor writes.*write the whole item with PutItem/);
+    }
+    expect(canonical((await client.getItem({ TableName: table, Key: keyOf(item), ConsistentRead: true })).Item)).toEqual(canonical(item));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// TransactWriteItems retried with the same ClientRequestToken
+
+describe('EncryptedClient: a transaction retried with its ClientRequestToken sends the same ciphertext', () => {
+  let table: string;
+  let client: EncryptedClient;
+  let provider: WrappedMaterialsProvider;
+
+  beforeAll(async () => {
+    table = await createDataTable('ec-idempotent');
+    provider = wrappedProvider();
+    client = new EncryptedClient({ client: ddb, materialsProvider: provider, attributeActions: actions() });
+  });
+
+  it('the retry succeeds (no IdempotentParameterMismatchException), and encrypts nothing again', async () => {
+    const item = plainItem(uniqueName('tx-retry'), 1);
+    const other = plainItem(uniqueName('tx-retry'), 2);
+    const input = {
+      ClientRequestToken: uniqueName('token'),
+      TransactItems: [{ Put: { TableName: table, Item: item } }, { Put: { TableName: table, Item: other } }],
+    };
+    const encryptions = jest.spyOn(provider, 'encryptionMaterials');
+    try {
+      await client.transactWriteItems(input);
+      const stored = await rawGet(table, keyOf(item));
+      // A caller retrying after a timeout: same token, same objects (here in a new request object).
+      await client.transactWriteItems({ ...input, TransactItems: [...input.TransactItems] });
+      expect(encryptions).toHaveBeenCalledTimes(2);
+      expect(canonical(await rawGet(table, keyOf(item)))).toEqual(canonical(stored));
+    } finally {
+      encryptions.mockRestore();
+    }
+    // Another token is another request: encrypted afresh (DynamoDB writes it again).
+    const next = await client.transactWriteItems({ ...input, ClientRequestToken: uniqueName('token') });
+    expect(next).toBeDefined();
+    expect(canonical((await client.getItem({ TableName: table, Key: keyOf(other), ConsistentRead: true })).Item)).toEqual(canonical(other));
+  });
+
+  it('an item object changed since is encrypted afresh, never sent with its old content', async () => {
+    const item = plainItem(uniqueName('tx-changed'), 1);
+    const token = uniqueName('token');
+    await client.transactWriteItems({ ClientRequestToken: token, TransactItems: [{ Put: { TableName: table, Item: item } }] });
+    item.note = { S: 'changed after the first attempt' };
+    // DynamoDB sees a different request under the same token, as it would without encryption.
+    await expect(client.transactWriteItems({ ClientRequestToken: token, TransactItems: [{ Put: { TableName: table, Item: item } }] })).rejects.toMatchObject({
+      name: 'IdempotentParameterMismatchException',
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Index reads: LSIs fetch whole items, COUNT anywhere, INCLUDE when it covers the signature
+
+describe('EncryptedClient: reads of indexes that do not project ALL', () => {
+  let table: string;
+  let client: EncryptedClient;
+  const partition = uniqueName('lsi');
+  const items = [1, 2, 3].map((sk) => plainItem(partition, sk));
+
+  beforeAll(async () => {
+    table = await createDataTable('ec-index-reads');
+    client = new EncryptedClient({ client: ddb, materialsProvider: wrappedProvider(), attributeActions: actions() });
+    await Promise.all(items.map((Item) => client.putItem({ TableName: table, Item })));
+  });
+
+  const lsiQuery = { KeyConditionExpression: 'pk = :p AND #r >= :r', ExpressionAttributeNames: { '#r': 'rank' }, ExpressionAttributeValues: { ':p': { S: partition }, ':r': { N: '1002' } } };
+
+  it('a KEYS_ONLY LSI returns what the index projects, verified from whole items (learned and explicit TableInfo)', async () => {
+    const explicit = new EncryptedClient({ client: ddb, materialsProvider: client.materialsProvider, attributeActions: actions(), tableInfos: [explicitTableInfo(table)] });
+    for (const reader of [client, explicit]) {
+      const output = await reader.query({ TableName: table, IndexName: LSI_KEYS_ONLY, ...lsiQuery });
+      expect(canonical(output.Items)).toEqual(canonical(items.slice(1).map((item) => ({ pk: item.pk, sk: item.sk, rank: item.rank }))));
+    }
+    const whole = await client.query({ TableName: table, IndexName: LSI_KEYS_ONLY, Select: 'ALL_ATTRIBUTES', ...lsiQuery });
+    expect(canonical(whole.Items)).toEqual(canonical(items.slice(1)));
+    const projected = await client.query({
+      TableName: table,
+      IndexName: LSI_KEYS_ONLY,
+      ...lsiQuery,
+      ProjectionExpression: '#s, #r',
+      ExpressionAttributeNames: { ...lsiQuery.ExpressionAttributeNames, '#s': 'secret' },
+      Select: 'SPECIFIC_ATTRIBUTES',
+    });
+    expect(canonical(projected.Items)).toEqual(canonical(items.slice(1).map((item) => ({ secret: item.secret, rank: item.rank }))));
+    const scanned = await client.scan({ TableName: table, IndexName: LSI_KEYS_ONLY, Select: 'ALL_ATTRIBUTES' });
+    expect(canonical(byKey(scanned.Items ?? []))).toEqual(canonical(items));
+  });
+
+  it('Select COUNT works on any index', async () => {
+    const keysOnly = await client.query({ TableName: table, IndexName: GSI_KEYS_ONLY, Select: 'COUNT', KeyConditionExpression: 'kpk = :k', ExpressionAttributeValues: { ':k': items[0].kpk } });
+    expect(keysOnly.Count).toBe(1);
+    expect(keysOnly.Items).toBeUndefined();
+    const include = await client.scan({ TableName: table, IndexName: GSI_INCLUDE, Select: 'COUNT' });
+    expect(include.Count).toBe(3);
+    const lsi = await client.query({ TableName: table, IndexName: LSI_KEYS_ONLY, Select: 'COUNT', ...lsiQuery });
+    expect(lsi.Count).toBe(2);
+  });
+
+  it('a GSI projecting INCLUDE is read when it includes the signature, the description and every signed attribute', async () => {
+    const TableName = uniqueName('ec-include');
+    createdTables.push(TableName);
+    await createPkSkTable(ddb, TableName, {
+      AttributeDefinitions: [
+        { AttributeName: 'ipk', AttributeType: 'S' },
+        { AttributeName: 'jpk', AttributeType: 'S' },
+      ],
+      GlobalSecondaryIndexes: [
+        { IndexName: 'covered', KeySchema: [{ AttributeName: 'ipk', KeyType: 'HASH' }], Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [SIG, DESC, 'secret', 'jpk'] } },
+        { IndexName: 'uncovered', KeySchema: [{ AttributeName: 'jpk', KeyType: 'HASH' }], Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [SIG, DESC, 'ipk'] } },
+      ],
+    });
+    // Only `secret` (and the keys) are signed: the signed attributes are known.
+    const doNothingDefault = new AttributeActions({ defaultAction: DO_NOTHING, attributeActions: { secret: ENCRYPT_AND_SIGN } });
+    const reader = new EncryptedClient({ client: ddb, materialsProvider: wrappedProvider(), attributeActions: doNothingDefault });
+    const item: DynamoDbItem = { pk: { S: uniqueName('include') }, sk: { N: '1' }, ipk: { S: 'i' }, jpk: { S: 'j' }, secret: { S: 'include secret' }, other: { S: 'not projected' } };
+    await reader.putItem({ TableName, Item: item });
+    const covered = await reader.query({ TableName, IndexName: 'covered', KeyConditionExpression: 'ipk = :i', ExpressionAttributeValues: { ':i': item.ipk } });
+    const { other: _other, ...projected } = item;
+    expect(canonical(covered.Items)).toEqual(canonical([projected]));
+    const uncovered = reader.query({ TableName, IndexName: 'uncovered', KeyConditionExpression: 'jpk = :j', ExpressionAttributeValues: { ':j': item.jpk } });
+    await expect(uncovered).rejects.toThrow(UnsupportedOperationError);
+    await expect(uncovered).rejects.toThrow(/projects INCLUDE without secret, which verifying its items needs.*project ALL/);
+    await expect(uncovered).rejects.toMatchObject({ attributeName: 'secret', tableName: TableName });
   });
 });

@@ -4,8 +4,10 @@
  * EncryptedClient's refusals as typed errors.
  */
 import {
+  ConditionalCheckFailedException,
   DeleteTableCommand,
   PutItemCommand,
+  TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -278,6 +280,66 @@ describe('EncryptedDocumentClient', () => {
       TransactItems: [{ Update: { TableName: tableName, Key: { pk: 'transact', sk: 1 }, UpdateExpression: 'SET amount = :n', ExpressionAttributeValues: { ':n': 1 } } }],
     });
     await expect(signedUpdate).rejects.toThrow(UnsupportedOperationError);
+  });
+
+  it('a failed condition with ReturnValuesOnConditionCheckFailure ALL_OLD carries the item in native values, verified', async () => {
+    const item = sampleItem('condition-failed', 1);
+    await encrypted.put({ TableName: tableName, Item: item });
+    const failure = async (request: Promise<unknown>) => request.then(() => undefined, (error: unknown) => error as Record<string, unknown>);
+    const put = await failure(encrypted.put({ TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
+    expect(put).toBeInstanceOf(ConditionalCheckFailedException);
+    expect(put?.Item).toEqual(item);
+    const update = await failure(
+      encrypted.update({
+        TableName: tableName,
+        Key: { pk: 'condition-failed', sk: 1 },
+        UpdateExpression: 'SET leave_me = :v',
+        ConditionExpression: 'leave_me = :other',
+        ExpressionAttributeValues: { ':v': 'v', ':other': 'other' },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    expect(update?.name).toBe('ConditionalCheckFailedException');
+    expect(update?.Item).toEqual(item);
+    const transaction = await failure(
+      encrypted.transactWrite({
+        TransactItems: [
+          { Put: { TableName: tableName, Item: sampleItem('condition-failed', 2) } },
+          { Delete: { TableName: tableName, Key: { pk: 'condition-failed', sk: 1 }, ConditionExpression: 'attribute_not_exists(secret)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+        ],
+      }),
+    );
+    expect(transaction).toBeInstanceOf(TransactionCanceledException);
+    const reasons = (transaction as unknown as TransactionCanceledException).CancellationReasons;
+    expect(reasons?.map((reason) => reason.Item)).toEqual([undefined, item]);
+    expect(JSON.stringify(reasons)).not.toContain(ReservedAttributes.SIGNATURE);
+  });
+
+  it('update with the legacy AttributeUpdates on a DO_NOTHING attribute', async () => {
+    const item = sampleItem('attribute-updates', 1);
+    await encrypted.put({ TableName: tableName, Item: item });
+    const { Attributes } = await encrypted.update({
+      TableName: tableName,
+      Key: { pk: 'attribute-updates', sk: 1 },
+      AttributeUpdates: { visits: { Action: 'ADD', Value: 2 }, leave_me: { Action: 'PUT', Value: 'legacy' } },
+      Expected: { leave_me: { Value: 'alone' } },
+      ReturnValues: 'ALL_NEW',
+    });
+    expect(Attributes).toEqual({ ...item, visits: 2, leave_me: 'legacy' });
+    await expect(
+      encrypted.update({ TableName: tableName, Key: { pk: 'attribute-updates', sk: 2 }, AttributeUpdates: { visits: { Action: 'ADD', Value: 1 } } }),
+    ).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+    expect(await rawItem('attribute-updates', 2)).toBeUndefined();
+  });
+
+  it('transactWrite retried with the same ClientRequestToken and the same items is accepted', async () => {
+    const items = [sampleItem('transact-retry', 1), sampleItem('transact-retry', 2)];
+    const input = { ClientRequestToken: uniqueName('token'), TransactItems: items.map((Item) => ({ Put: { TableName: tableName, Item } })) };
+    await encrypted.transactWrite(input);
+    const stored = await rawItem('transact-retry', 1);
+    await encrypted.transactWrite(input);
+    expect(await rawItem('transact-retry', 1)).toEqual(stored);
+    expect((await encrypted.get({ TableName: tableName, Key: { pk: 'transact-retry', sk: 2 } })).Item).toEqual(items[1]);
   });
 
   it('marshals with the document client translateConfig', async () => {

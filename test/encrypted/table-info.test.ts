@@ -67,11 +67,11 @@ describe('TableInfo.fromDescription', () => {
 
   it('reads every GSI and LSI with its keys and projection', () => {
     expect(info.secondaryIndexes).toHaveLength(4);
-    expect(info.secondaryIndex('by-status')).toEqual({ name: 'by-status', partition: 'status', sort: 'placed', projectionType: 'ALL', nonKeyAttributes: undefined });
+    expect(info.secondaryIndex('by-status')).toEqual({ name: 'by-status', partition: 'status', sort: 'placed', projectionType: 'ALL', nonKeyAttributes: undefined, local: false });
     expect(info.secondaryIndex('by-sku')).toMatchObject({ name: 'by-sku', partition: 'sku', projectionType: 'KEYS_ONLY' });
     expect(info.secondaryIndex('by-sku')?.sort).toBeUndefined();
     expect(info.secondaryIndex('by-region')).toMatchObject({ partition: 'region', projectionType: 'INCLUDE', nonKeyAttributes: ['total', 'note'] });
-    expect(info.secondaryIndex('by-placed')).toMatchObject({ partition: 'customer', sort: 'placed', projectionType: 'ALL' });
+    expect(info.secondaryIndex('by-placed')).toMatchObject({ partition: 'customer', sort: 'placed', projectionType: 'ALL', local: true });
     expect(info.secondaryIndex('no-such-index')).toBeUndefined();
   });
 
