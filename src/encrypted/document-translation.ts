@@ -2,6 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { TranslateConfig } from '@aws-sdk/lib-dynamodb';
 import { convertToNative, marshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import type { DynamoDbItem } from '../format/attribute-value';
+import { marshallingFailure } from '../format/marshalling-failure';
 import { returnedItemHolders } from './condition-failure';
 
 /** A map of attributes in native JavaScript values, as `@aws-sdk/lib-dynamodb` takes and returns them. */
@@ -42,7 +43,11 @@ export class DocumentTranslation {
     const attributes: DynamoDbItem = {};
     for (const [name, value] of Object.entries(values)) {
       if (value === undefined || typeof value === 'function') continue;
-      attributes[name] = this.toAttributeValue(value);
+      try {
+        attributes[name] = this.toAttributeValue(value);
+      } catch {
+        throw marshallingFailure(value, { attributeName: name });
+      }
     }
     return attributes;
   }

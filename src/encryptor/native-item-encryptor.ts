@@ -1,6 +1,7 @@
 import { marshall, unmarshall, type marshallOptions, type unmarshallOptions } from '@aws-sdk/util-dynamodb';
 import { SerializationError } from '../errors';
 import type { DynamoDbItem } from '../format/attribute-value';
+import { marshallingFailure } from '../format/marshalling-failure';
 import type { CryptoConfig } from './crypto-config';
 import { decryptDynamoDbItem, encryptDynamoDbItem } from './item-encryptor';
 
@@ -34,8 +35,7 @@ export async function decryptItem(item: NativeItem, config: CryptoConfig, option
 
 /**
  * `marshall`, with its failures turned into a SerializationError naming the attribute and the
- * table. marshall's own messages quote the value (`Number 12345678901234568 is greater than...`),
- * and this value may be plaintext bound for encryption: neither the message nor the cause is kept.
+ * table, and nothing of the value (see marshallingFailure).
  */
 function marshallItem(item: NativeItem, options: marshallOptions | undefined, config: CryptoConfig): DynamoDbItem {
   const tableName = config.encryptionContext?.tableName;
@@ -47,18 +47,9 @@ function marshallItem(item: NativeItem, options: marshallOptions | undefined, co
       try {
         marshall({ [attributeName]: value }, options);
       } catch {
-        const hint = typeof value === 'number' ? ': numbers must be finite and safe integers or decimals; wrap larger ones in NumberValue' : '';
-        throw new SerializationError(`the value (${describeType(value)}) cannot be marshalled${hint}`, { tableName, attributeName }, { cause: undefined });
+        throw marshallingFailure(value, { tableName, attributeName });
       }
     }
     throw new SerializationError('the item cannot be marshalled: it must be an object of attribute values', { tableName });
   }
-}
-
-/** The kind of value, for messages: its type, never its content. */
-function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return `a ${value.constructor?.name ?? 'plain'} object`;
-  return `a ${typeof value}`;
 }
