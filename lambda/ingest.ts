@@ -6,18 +6,25 @@
  *   when others are not, and each failure says which item and why;
  * - SQS batch (each body one item or an array) → `{ batchItemFailures }`; a message is written
  *   whole or not at all when one of its items is invalid, and fails when any item is not
- *   written, so SQS delivers it again (or to its dead-letter queue);
+ *   written, so SQS delivers it again (or to its dead-letter queue). Messages of a standard
+ *   queue are written side by side; those of a FIFO queue one after the other, and after the
+ *   first failure the rest of the batch is reported failed unwritten, so that a message
+ *   delivered again can never overwrite a later one of its group;
  * - HTTP POST (Function URL, API Gateway v1/v2; body one item or an array) → 200 `{ written }`;
  *   400 `{ written: 0, failures }` when any item is invalid, and then nothing is written, so the
- *   caller can fix the request and send it again without duplicates; 409 (create-only and an
- *   item exists) or 503 (throttled) `{ written, failures }`; 400 for a missing body or malformed
- *   JSON; 405 for other methods.
+ *   caller can fix the request and send it again without duplicates. An item DynamoDB itself
+ *   refuses (a number out of its range, an empty set) is found only by writing: in a request of
+ *   at most 25 items (not create-only) nothing is written either, but in a larger or create-only
+ *   request writes sent before the refusal stay written, and the 400 then says so
+ *   (`{ written, failures, message }`, failures listing every item not written; see
+ *   `IngestWriteOptions.allOrNothing`). 409 (create-only and an item exists) or 503 (throttled)
+ *   `{ written, failures }`; 400 for a missing body or malformed JSON; 405 for other methods.
  *
  * Nothing here logs, returns or throws an item value: reasons name item positions and
  * attributes. Configuration is read once per cold start; when it is invalid every invocation
  * fails with the ConfigurationError naming the variables to set.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { BatchProcessor, EventType, SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -115,7 +122,6 @@ async function ingestSqs(
   logger: Logger,
   context: Context | undefined,
 ): Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }> {
-  const limiter = new ConcurrencyLimiter(MESSAGES_IN_FLIGHT);
   const ingestMessage = async (record: SqsMessage): Promise<void> => {
     try {
       const result = tally(await writer.write(itemsFromJson(record.body, 'the message body'), { allOrNothing: true }));
@@ -126,12 +132,15 @@ async function ingestSqs(
       throw error;
     }
   };
+  // Two messages of a FIFO group may hold the same item: were they settled independently, the
+  // older one failing now and succeeding on redelivery would overwrite the newer one.
+  const fifo = records.some((record) => record.attributes?.MessageGroupId !== undefined);
   // A batch whose every message fails answers with every messageId too, rather than throwing:
   // the response then says which messages failed, and SQS treats them the same way.
-  return processPartialResponse({ Records: records }, (record: SqsMessage) => limiter.run(() => ingestMessage(record)), new BatchProcessor(EventType.SQS), {
-    context,
-    throwOnFullBatchFailure: false,
-  });
+  const options = { context, throwOnFullBatchFailure: false };
+  if (fifo) return processPartialResponse({ Records: records }, ingestMessage, new SqsFifoPartialProcessorAsync(), options);
+  const limiter = new ConcurrencyLimiter(MESSAGES_IN_FLIGHT);
+  return processPartialResponse({ Records: records }, (record: SqsMessage) => limiter.run(() => ingestMessage(record)), new BatchProcessor(EventType.SQS), options);
 }
 
 async function ingestHttp(
@@ -160,7 +169,13 @@ async function ingestHttp(
   if (result.failures.length === 0) return respond(200, { written: result.written });
   logger.warn('items not written', { written: result.written, failures: result.failures });
   const codes = new Set(result.failures.map((failure) => failure.code));
-  const statusCode = codes.has('not-written') ? 503 : codes.has('exists') ? 409 : 400;
+  // An invalid item fails again however often the request is sent: that is the answer to fix first.
+  const statusCode = codes.has('invalid') ? 400 : codes.has('not-written') ? 503 : 409;
+  if (statusCode === 400 && result.written > 0) {
+    const message = `DynamoDB refused an item after ${result.written} item(s) of this request were written (they stay written); ` +
+      'every item not written is in failures: fix the invalid ones and send those again';
+    return respond(statusCode, { written: result.written, failures: result.failures, message });
+  }
   return respond(statusCode, { written: result.written, failures: result.failures });
 }
 

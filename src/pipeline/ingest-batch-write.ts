@@ -5,7 +5,7 @@ import { writeKey } from '../encrypted/unprocessed-writes';
 import { ConcurrencyLimiter } from '../providers/concurrency-limiter';
 import { awsErrorName, ingestFailure, type IngestFailure } from './ingest-failure';
 import { isThrottling } from './dynamodb-throttling';
-import { putEncryptedItem, type EncryptedIngestItem } from './ingest-put';
+import { probeEncryptedItem, putEncryptedItem, type EncryptedIngestItem } from './ingest-put';
 
 export interface BatchWriteEncryptedOptions {
   /** Attempts per chunk of 25 before reporting its still-unprocessed items as not written. */
@@ -14,16 +14,27 @@ export interface BatchWriteEncryptedOptions {
   readonly baseDelayMs: number;
   /** Chunks in flight at once. */
   readonly concurrency: number;
+  /**
+   * A chunk DynamoDB refuses as a whole is not written at all: its items are checked without
+   * writing, so the bad one is named and the others reported `not-written`; and no chunk is
+   * started after it (those items are `not-written` too). Chunks already written stay written.
+   * @default false: the refused chunk is written item by item, so only the bad item fails
+   */
+  readonly allOrNothing?: boolean;
 }
 
 const BATCH_WRITE_LIMIT = 25;
+
+/** Why a valid item of an all-or-nothing request was not written. */
+export const HELD_BACK = 'not written: DynamoDB refused another item of the request, which is written all or nothing';
 
 /**
  * Writes items that are already encrypted with BatchWriteItem, 25 at a time. Unprocessed items
  * are sent again, as the same ciphertext, after a backoff. Unlike `EncryptedClient.batchWriteAll`
  * it reports per item instead of throwing: items still unprocessed after `maxAttempts` are
  * `not-written` failures, and a chunk DynamoDB refuses as a whole (one item it finds invalid
- * sinks all 25) is written again item by item so only the bad item fails.
+ * sinks all 25) is written again item by item so only the bad item fails, or, `allOrNothing`,
+ * not written at all.
  */
 export async function batchWriteEncrypted(
   client: DynamoDBClient,
@@ -34,8 +45,18 @@ export async function batchWriteEncrypted(
   const limiter = new ConcurrencyLimiter(options.concurrency);
   const chunks: EncryptedIngestItem[][] = [];
   for (let offset = 0; offset < items.length; offset += BATCH_WRITE_LIMIT) chunks.push(items.slice(offset, offset + BATCH_WRITE_LIMIT));
-  const failures = await Promise.all(chunks.map((chunk) => limiter.run(() => writeChunk(client, table, chunk, options))));
+  const refusal: Refusal = { refused: false };
+  const failures = await Promise.all(
+    chunks.map((chunk) =>
+      limiter.run(() => (options.allOrNothing === true && refusal.refused ? Promise.resolve(chunk.map(heldBack)) : writeChunk(client, table, chunk, options, refusal))),
+    ),
+  );
   return failures.flat();
+}
+
+/** Set once DynamoDB refused a chunk of an all-or-nothing request: chunks not yet started stay unwritten. */
+interface Refusal {
+  refused: boolean;
 }
 
 async function writeChunk(
@@ -43,6 +64,7 @@ async function writeChunk(
   table: TableInfo,
   chunk: readonly EncryptedIngestItem[],
   options: BatchWriteEncryptedOptions,
+  refusal: Refusal,
 ): Promise<IngestFailure[]> {
   // DynamoDB echoes unprocessed requests back as new objects: find ours again by primary key.
   const byKey = new Map(chunk.map((entry) => [writeKey(table, putRequest(entry)), entry]));
@@ -53,7 +75,11 @@ async function writeChunk(
       const unprocessed = output.UnprocessedItems?.[table.name] ?? [];
       pending = unprocessed.map((request) => byKey.get(writeKey(table, request))).filter((entry) => entry !== undefined);
     } catch (error) {
-      if (awsErrorName(error) === 'ValidationException') return writeOneByOne(client, table, pending);
+      if (awsErrorName(error) === 'ValidationException') {
+        if (options.allOrNothing !== true) return writeOneByOne(client, table, pending);
+        refusal.refused = true;
+        return findRefused(client, table, pending);
+      }
       if (!isThrottling(error)) throw error;
       // The whole request was throttled: every pending item is still pending.
     }
@@ -68,8 +94,21 @@ async function writeChunk(
 }
 
 async function writeOneByOne(client: DynamoDBClient, table: TableInfo, chunk: readonly EncryptedIngestItem[]): Promise<IngestFailure[]> {
-  const failures = await Promise.all(chunk.map((entry) => putEncryptedItem(client, table.name, table.primaryIndex.partition, entry, false)));
+  const failures = await Promise.all(chunk.map((entry) => putEncryptedItem(client, table.name, table.primaryIndex.partition, entry)));
   return failures.filter((failure) => failure !== undefined);
+}
+
+/** The items of a refused chunk, none written: the ones DynamoDB refuses are `invalid`, the others held back. */
+async function findRefused(client: DynamoDBClient, table: TableInfo, chunk: readonly EncryptedIngestItem[]): Promise<IngestFailure[]> {
+  const verdicts = await Promise.all(chunk.map((entry) => probeEncryptedItem(client, table.name, table.primaryIndex.partition, entry)));
+  return chunk.map((entry, position) => {
+    const verdict = verdicts[position];
+    return verdict === undefined || verdict === 'unknown' ? heldBack(entry) : verdict;
+  });
+}
+
+function heldBack(entry: EncryptedIngestItem): IngestFailure {
+  return ingestFailure(entry.index, 'not-written', HELD_BACK);
 }
 
 function putRequest(entry: EncryptedIngestItem): WriteRequest {

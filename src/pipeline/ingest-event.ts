@@ -17,6 +17,8 @@ export class IngestEventError extends InvalidArgumentError {}
 export type SqsMessage = {
   readonly messageId: string;
   readonly body: string;
+  /** Kept only for FIFO queues, whose messages must be written in their group's order. */
+  readonly attributes?: { readonly MessageGroupId: string };
 };
 
 export type IngestEvent =
@@ -63,10 +65,11 @@ function isItemsEnvelope(value: unknown): value is { items: unknown[] } {
 function sqsMessages(records: unknown): SqsMessage[] {
   if (!Array.isArray(records)) throw new IngestEventError('"Records" must be an array');
   return records.map((record: unknown, index) => {
-    const { eventSource, messageId, body } = (record ?? {}) as Record<string, unknown>;
+    const { eventSource, messageId, body, attributes } = (record ?? {}) as Record<string, unknown>;
     if (eventSource !== 'aws:sqs') throw new IngestEventError(`record ${index} is not an SQS message (eventSource is not "aws:sqs")`);
     if (typeof messageId !== 'string' || typeof body !== 'string') throw new IngestEventError(`SQS record ${index} has no messageId or body`);
-    return { messageId, body };
+    const groupId = (attributes as { MessageGroupId?: unknown } | null | undefined)?.MessageGroupId;
+    return typeof groupId === 'string' ? { messageId, body, attributes: { MessageGroupId: groupId } } : { messageId, body };
   });
 }
 

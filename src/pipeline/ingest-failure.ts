@@ -8,7 +8,8 @@ import { DynamoDbEncryptionError } from '../errors';
  * - `invalid`: the item itself is wrong (shape, keys, reserved names, size, or DynamoDB refused
  *   it); sending it again unchanged fails again.
  * - `exists`: create-only ingest found an item with the same primary key.
- * - `not-written`: DynamoDB kept throttling; the item is fine and may be sent again.
+ * - `not-written`: the item is fine and may be sent again: DynamoDB kept throttling, or another
+ *   item of an all-or-nothing request was refused by DynamoDB.
  */
 export type IngestFailureCode = 'invalid' | 'exists' | 'not-written';
 

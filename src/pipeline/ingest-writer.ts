@@ -3,8 +3,9 @@ import type { TableCrypto } from '../encrypted/table-crypto';
 import type { TableInfo } from '../encrypted/table-info';
 import { writeKey } from '../encrypted/unprocessed-writes';
 import { EncryptionError, InvalidArgumentError, SerializationError } from '../errors';
+import type { DynamoDbItem } from '../format/attribute-value';
 import { ConcurrencyLimiter } from '../providers/concurrency-limiter';
-import { batchWriteEncrypted } from './ingest-batch-write';
+import { batchWriteEncrypted, HELD_BACK } from './ingest-batch-write';
 import { ingestFailure, type IngestFailure, type IngestResult } from './ingest-failure';
 import { checkIngestItem } from './ingest-item-check';
 import { describeKeySchema, keySchemaFromTableInfo, type IngestKeySchema } from './ingest-key-schema';
@@ -16,7 +17,9 @@ export interface IngestWriterOptions {
   readonly tableName: string;
   /**
    * Never overwrite: each item is a PutItem conditional on its primary key being absent, and an
-   * existing item is an `exists` failure. Otherwise items go in BatchWriteItem chunks of 25.
+   * existing item is an `exists` failure, unless it verifies and holds exactly the item's values
+   * (an earlier delivery of the same request wrote it): that item counts as written.
+   * Otherwise items go in BatchWriteItem chunks of 25.
    * @default false
    */
   readonly createOnly?: boolean;
@@ -46,6 +49,13 @@ export interface IngestWriteOptions {
   /**
    * Write nothing when any item is invalid (the result then lists every invalid item and
    * `written` is 0), so a caller can fix the request and send it again without duplicates.
+   *
+   * Some items pass every check here and are still refused by DynamoDB (a number out of its
+   * range, an empty set): that is known only once a write is sent. A request of at most 25
+   * items (one BatchWriteItem, refused as a whole) still writes nothing; the refused item is
+   * `invalid` and the others `not-written`. In a larger request, or with create-only (one
+   * PutItem per item), writes sent before the refusal may have succeeded: `written` counts
+   * them, no write is started after the refusal, and every item not written is in `failures`.
    * @default false: valid items are written, invalid ones reported
    */
   readonly allOrNothing?: boolean;
@@ -107,7 +117,7 @@ export class IngestWriter {
     const allOrNothing = options.allOrNothing ?? false;
     const { table, encrypted, failures } = await this.prepare(assertArray(items, this.tableName), allOrNothing);
     if (allOrNothing && failures.length > 0) return { written: 0, failures };
-    const writeFailures = this.createOnly ? await this.putEach(table.tableInfo, encrypted) : await this.batchWrite(table.tableInfo, encrypted);
+    const writeFailures = this.createOnly ? await this.putEach(table, encrypted, allOrNothing) : await this.batchWrite(table.tableInfo, encrypted, allOrNothing);
     return {
       written: encrypted.length - writeFailures.length,
       failures: [...failures, ...writeFailures].sort((a, b) => a.index - b.index),
@@ -126,7 +136,7 @@ export class IngestWriter {
     const schema = await this.learnKeySchema(table.tableInfo);
     assertSameKeys(table.tableInfo, schema);
     const failures: IngestFailure[] = [];
-    const valid: EncryptedIngestItem[] = [];
+    const valid: Array<{ index: number; item: DynamoDbItem }> = [];
     const firstWithKey = new Map<string, number>();
     items.forEach((value, index) => {
       const check = checkIngestItem(value, schema);
@@ -149,7 +159,7 @@ export class IngestWriter {
     const outcomes = await Promise.all(
       valid.map(async ({ index, item }): Promise<EncryptedIngestItem | IngestFailure> => {
         try {
-          return { index, item: await table.encrypt(item) };
+          return { index, item: await table.encrypt(item), plaintext: item };
         } catch (error) {
           // The item's fault (too big once encrypted, a value that cannot be canonicalized):
           // report it. KMS or provider failures are nobody's item's fault: they propagate.
@@ -165,18 +175,30 @@ export class IngestWriter {
     return { table, encrypted, failures: failures.sort((a, b) => a.index - b.index) };
   }
 
-  private batchWrite(table: TableInfo, encrypted: readonly EncryptedIngestItem[]): Promise<IngestFailure[]> {
+  private batchWrite(table: TableInfo, encrypted: readonly EncryptedIngestItem[], allOrNothing: boolean): Promise<IngestFailure[]> {
     return batchWriteEncrypted(this.encryptedClient.client, table, encrypted, {
       maxAttempts: this.maxAttempts,
       baseDelayMs: this.baseDelayMs,
       concurrency: this.concurrency,
+      allOrNothing,
     });
   }
 
-  private async putEach(table: TableInfo, encrypted: readonly EncryptedIngestItem[]): Promise<IngestFailure[]> {
+  private async putEach(table: TableCrypto, encrypted: readonly EncryptedIngestItem[], allOrNothing: boolean): Promise<IngestFailure[]> {
     const limiter = new ConcurrencyLimiter(this.concurrency);
+    const { name, primaryIndex } = table.tableInfo;
+    const createOnly = { decrypt: (stored: DynamoDbItem) => table.decrypt(stored) };
+    let refused = false;
     const failures = await Promise.all(
-      encrypted.map((entry) => limiter.run(() => putEncryptedItem(this.encryptedClient.client, table.name, table.primaryIndex.partition, entry, true))),
+      encrypted.map((entry) =>
+        limiter.run(async () => {
+          // Each put stands alone, so puts already sent stay written; at least no more are sent.
+          if (allOrNothing && refused) return ingestFailure(entry.index, 'not-written', HELD_BACK);
+          const failure = await putEncryptedItem(this.encryptedClient.client, name, primaryIndex.partition, entry, createOnly);
+          if (failure?.code === 'invalid') refused = true;
+          return failure;
+        }),
+      ),
     );
     return failures.filter((failure) => failure !== undefined);
   }

@@ -37,8 +37,12 @@ export interface ItemRunOptions {
   readonly filter?: ItemFilter;
 }
 
-/** What to do with an item: nothing (its outcome), or write `replacement`. */
-type Plan = { readonly outcome: ItemOutcome; readonly replacement?: DynamoDbItem };
+/**
+ * What to do with an item: nothing (its outcome), or write what `replacement` builds. Built
+ * only when it is written: encrypting can write too (a MostRecent provider creates a MetaStore
+ * version when the material has none), and a dry run must write nothing anywhere.
+ */
+type Plan = { readonly outcome: ItemOutcome; readonly replacement?: () => Promise<DynamoDbItem> };
 
 const CONDITIONAL_CHECK_FAILED = 'ConditionalCheckFailedException';
 
@@ -66,10 +70,10 @@ export class ItemProcessor {
         replacement = await this.encryptWhole(basis);
       } else {
         const plan = await this.plan(basis, run);
-        if (plan.replacement === undefined) return plan.outcome;
-        ({ outcome, replacement } = plan as Required<Plan>);
+        if (plan.replacement === undefined || run.dryRun) return plan.outcome;
+        outcome = plan.outcome;
+        replacement = await plan.replacement();
       }
-      if (run.dryRun) return outcome;
 
       const write = reEncryptWrite(expected, replacement, {
         tableInfo: this.options.tableInfo,
@@ -105,19 +109,20 @@ export class ItemProcessor {
     if (item[ReservedAttributes.SIGNATURE] === undefined) {
       // Plaintext (an item with a description but no signature is refused by the encryptor).
       if (!(await matchesFilter(item, run.filter, this.options.tableInfo.name))) return { outcome: 'skipped' };
-      return { outcome: 'encrypted', replacement: await encryptDynamoDbItem(item, targetConfig) };
+      return { outcome: 'encrypted', replacement: () => encryptDynamoDbItem(item, targetConfig) };
     }
     const description = descriptionOf(item, this.options.tableInfo.name);
     if (classifier.decidesFromDescription === true && run.filter === undefined) {
       if (await classifier.isCurrent({ description })) return { outcome: 'alreadyCurrent' };
       // The classifier has decided: no need to record the materials the decryption uses.
+      // Decrypted even in a dry run (a read), so that one counts the items that do not verify.
       const plaintext = await decryptDynamoDbItem(item, this.options.sourceConfig);
-      return { outcome: 'reencrypted', replacement: await encryptDynamoDbItem(plaintext, targetConfig) };
+      return { outcome: 'reencrypted', replacement: () => encryptDynamoDbItem(plaintext, targetConfig) };
     }
     const { plaintext, materials } = await this.decrypt(item);
     if (!(await matchesFilter(plaintext, run.filter, this.options.tableInfo.name))) return { outcome: 'skipped' };
     if (await classifier.isCurrent({ description, materials })) return { outcome: 'alreadyCurrent' };
-    return { outcome: 'reencrypted', replacement: await encryptDynamoDbItem(plaintext, targetConfig) };
+    return { outcome: 'reencrypted', replacement: () => encryptDynamoDbItem(plaintext, targetConfig) };
   }
 
   /** The repair path: the item as it really was, under the target materials, whatever it was under. */

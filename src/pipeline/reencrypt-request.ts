@@ -11,7 +11,12 @@ export interface ReEncryptSegmentRequest {
   readonly totalSegments: number;
   /** A checkpoint (`lastEvaluatedKey` of an earlier run of the same segment); absent to start at the beginning. */
   readonly exclusiveStartKey?: DynamoDbItem;
-  /** Count what would be done, write nothing. @default false */
+  /**
+   * Count what would be done, write nothing: not to the table, nor to a MetaStore (nothing is
+   * encrypted, so a MostRecent provider never creates a version). Items are still decrypted,
+   * so those that do not verify count as failed; one that would fail only once encrypted (too
+   * large) counts as it would have been written. @default false
+   */
   readonly dryRun?: boolean;
   /** Process only matching items; the others are counted `skipped`. */
   readonly filter?: ItemFilter;

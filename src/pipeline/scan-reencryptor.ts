@@ -62,7 +62,9 @@ export interface ScanReEncryptorOptions {
   readonly consistentRead?: boolean;
   /**
    * With a time budget, no new page is started once less than the larger of this and
-   * `safetyFraction` of the starting budget remains, plus the slowest page so far.
+   * `safetyFraction` of the starting budget remains, plus the slowest page so far (checked as
+   * each page is about to start, including one read ahead). Until a first page has finished
+   * its time is unknown, so no page is read ahead of it.
    * @default 10000
    */
   readonly safetyMarginMs?: number;
@@ -216,21 +218,36 @@ export class ScanReEncryptor {
       page.catch(() => undefined); // awaited below; a failure while the previous page is processed is not unhandled
       return page;
     };
+    // A page's time runs from when it was asked for until its last item is done, so it includes
+    // finishing the page before it: the slowest page so far is what starting one more may cost.
+    let pagesFinished = 0;
+    const timeLeftFor = (pages: number): boolean =>
+      run.remainingTimeMs === undefined || run.remainingTimeMs() >= stopBelowMs + pages * slowestPageMs;
     let next: Promise<ScanCommandOutput> | undefined = scan(checkpoint);
     try {
-      while (next !== undefined) {
+      for (let first = true; next !== undefined; first = false) {
         const startedAt = performance.now();
         const page: ScanCommandOutput = await next;
         next = undefined;
-        // The next page is read while this one is processed, unless there will not be time to
-        // process it too. At least one page per call, so that a run always makes progress.
-        // A page's time runs from when it was asked for until its last item is done, so it
-        // includes finishing the page before it: two pages' time still covers this one and the next.
-        const timeForAnother = run.remainingTimeMs === undefined || run.remainingTimeMs() >= stopBelowMs + 2 * slowestPageMs;
-        if (page.LastEvaluatedKey !== undefined && timeForAnother && run.shouldStop?.() !== true) next = scan(page.LastEvaluatedKey);
+        // Asked again now, however long ago the page was asked for: once its items start, the
+        // run waits for them. At least one page per call, so that a run always makes progress;
+        // a page left unstarted is read again by the next run, from the checkpoint.
+        if (!first && (!timeLeftFor(1) || run.shouldStop?.() === true)) break;
         counts.scanned += page.Items?.length ?? 0;
         started.push(this.startPage(processor, tableInfo, page.Items ?? [], itemRun, counts, failureReasons, limiter, stopping, page.LastEvaluatedKey, startedAt));
-        if (started.length > 1) await finishOldest();
+        // With a budget, nothing is read ahead until one page's time is known: before that,
+        // the margin alone would have to cover pages of any length.
+        if (run.remainingTimeMs !== undefined && pagesFinished === 0) {
+          await finishOldest();
+          pagesFinished += 1;
+        }
+        // The next page is read while this one is processed, unless there will not be time to
+        // process it too: this one and the next, two pages' time.
+        if (page.LastEvaluatedKey !== undefined && timeLeftFor(2) && run.shouldStop?.() !== true) next = scan(page.LastEvaluatedKey);
+        if (started.length > 1) {
+          await finishOldest();
+          pagesFinished += 1;
+        }
       }
       while (started.length > 0) await finishOldest();
     } catch (error) {

@@ -15,7 +15,10 @@ export interface StreamDecryptorOptions {
   readonly targets: readonly FanOutTarget[];
   /** Records that fail verification (and plaintext ones, by policy) go here, with reason and keys only. */
   readonly deadLetter: FanOutTarget;
-  /** Records of items never encrypted: deliver them as they are, or dead-letter them. */
+  /**
+   * Records of items never encrypted: deliver them as they are (flagged in `unverifiedImages`),
+   * or dead-letter them.
+   */
   readonly plaintextRecords: PlaintextRecordPolicy;
   /**
    * Records verified and decrypted ahead of the one being delivered.
@@ -77,7 +80,10 @@ const DEFAULT_MAX_MESSAGE_BYTES = 255 * 1024;
  *
  * - A record whose item fails verification, is malformed, too large, or plaintext under the
  *   `dead-letter` policy goes to the dead-letter target and counts as handled: one bad item must
- *   not block the shard behind it.
+ *   not block the shard behind it. The policy looks at the image holding the item's current
+ *   state: a MODIFY from a plaintext OldImage to a NewImage that verifies is delivered without
+ *   the OldImage (`unverifiedImages` says so), while one from an encrypted OldImage to a
+ *   plaintext NewImage is always dead-lettered (`EncryptionDowngradeError`).
  * - A delivery failure (or a KMS / DescribeTable failure) stops the batch. The failed record and
  *   every one after it are reported in `batchItemFailures`, so Lambda retries from there and
  *   skips nothing. Delivery is at least once: a retried record may reach a target that took it

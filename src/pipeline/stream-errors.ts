@@ -18,6 +18,13 @@ export class MalformedStreamRecordError extends InvalidArgumentError {}
 /** An image was never encrypted (no signature, no material description) and the policy is `dead-letter`. */
 export class PlaintextRecordError extends DynamoDbEncryptionError {}
 
+/**
+ * A MODIFY took an encrypted item to a plaintext one: its signature and material description
+ * were removed. Whatever the plaintext policy, that is never delivered: it is how an attacker
+ * with write access would swap in values of their own.
+ */
+export class EncryptionDowngradeError extends DynamoDbEncryptionError {}
+
 /** The message for a record is over the targets' size limit; it can never be sent, so it is dead-lettered. */
 export class MessageTooLargeError extends DynamoDbEncryptionError {}
 

@@ -4,8 +4,8 @@ import type { DynamoDbItem } from '../format/attribute-value';
 import { ReservedAttributes } from '../format/material-description-keys';
 import type { PlaintextRecordPolicy } from './pipeline-config';
 import { deduplicationId, messageGroupId, type FanOutMessage } from './fan-out-target';
-import { MessageTooLargeError, PlaintextRecordError } from './stream-errors';
-import { deadLetterMessage, streamMessage } from './stream-message';
+import { EncryptionDowngradeError, MessageTooLargeError, PlaintextRecordError } from './stream-errors';
+import { deadLetterMessage, messageJson, streamMessage } from './stream-message';
 import { identityOf, parseStreamRecord, type ParsedStreamRecord, type RecordIdentity } from './stream-record';
 
 /** Where a table's crypto configuration comes from; an `EncryptedClient` is one. */
@@ -15,9 +15,12 @@ export interface StreamTables {
 
 /** What to do with one record, decided before anything is sent. */
 export type RecordOutcome =
-  /** Verified and decrypted (or plaintext passed through by policy): send to every target. */
+  /**
+   * Verified and decrypted (or plaintext passed through by policy, or a plaintext OldImage left
+   * out under a verified NewImage): send to every target.
+   */
   | { readonly kind: 'deliver'; readonly identity: RecordIdentity; readonly message: FanOutMessage; readonly passedThrough: boolean }
-  /** The record itself is bad (tampered, plaintext by policy, malformed, too large): send to the dead-letter queue. */
+  /** The record itself is bad (tampered, downgraded to plaintext, plaintext by policy, malformed, too large): send to the dead-letter queue. */
   | { readonly kind: 'dead-letter'; readonly identity: RecordIdentity; readonly error: DynamoDbEncryptionError; readonly message: FanOutMessage }
   /** Something outside the record failed (KMS, DescribeTable): the record must be tried again later. */
   | { readonly kind: 'retry'; readonly identity: RecordIdentity; readonly error: unknown };
@@ -43,30 +46,52 @@ export class StreamRecordDecryptor {
     try {
       const parsed = parseStreamRecord(record);
       table = await this.options.tables.tableCrypto(parsed.tableName);
-      const [newImage, oldImage] = await Promise.all([this.image(parsed.newImage, 'NewImage', table), this.image(parsed.oldImage, 'OldImage', table)]);
-      const body = JSON.stringify(streamMessage(parsed, newImage.item, oldImage.item));
+      const newIsPlaintext = parsed.newImage !== undefined && isPlaintext(parsed.newImage);
+      if (newIsPlaintext && parsed.oldImage !== undefined && !isPlaintext(parsed.oldImage)) {
+        throw new EncryptionDowngradeError(
+          "the record's NewImage is not encrypted (no signature, no material description) while its OldImage is: an encrypted item was replaced by a plaintext one",
+          { tableName: parsed.tableName },
+        );
+      }
+      // NewImage is the item's state now; once it verifies, a plaintext OldImage only says the
+      // item was not encrypted before (every item a backfill touches), and is left out.
+      const oldMayBeLeftOut = parsed.newImage !== undefined && !newIsPlaintext;
+      const [newImage, oldImage] = await Promise.all([
+        this.image(parsed.newImage, 'NewImage', table, false),
+        this.image(parsed.oldImage, 'OldImage', table, oldMayBeLeftOut),
+      ]);
+      const unverified = [...(newImage.verified ? [] : ['newImage' as const]), ...(oldImage.verified ? [] : ['oldImage' as const])];
+      const body = messageJson(streamMessage(parsed, newImage.item, oldImage.item, unverified));
       const bytes = Buffer.byteLength(body);
       if (bytes > this.options.maxMessageBytes) {
         throw new MessageTooLargeError(`the decrypted record is ${bytes} bytes, over the targets' ${this.options.maxMessageBytes}-byte limit`, {
           tableName: parsed.tableName,
         });
       }
-      return { kind: 'deliver', identity, message: this.fanOutMessage(parsed, identity, table, body), passedThrough: newImage.passedThrough || oldImage.passedThrough };
+      const passedThrough = [newImage, oldImage].some((image) => !image.verified && image.item !== undefined);
+      return { kind: 'deliver', identity, message: this.fanOutMessage(parsed, identity, table, body), passedThrough };
     } catch (error) {
       if (!isItemProblem(error)) return { kind: 'retry', identity, error };
-      const body = JSON.stringify(deadLetterMessage(identity, error));
+      const body = messageJson(deadLetterMessage(identity, error));
       return { kind: 'dead-letter', identity, error, message: this.fanOutMessage(undefined, identity, table, body) };
     }
   }
 
+  /**
+   * One image, verified and decrypted. A plaintext one is delivered as read (`pass-through`),
+   * left out when `mayLeaveOut`, or dead-letters the record; either of the first two is
+   * `verified: false`.
+   */
   private async image(
     image: DynamoDbItem | undefined,
     which: 'NewImage' | 'OldImage',
     table: TableCrypto,
-  ): Promise<{ item?: DynamoDbItem; passedThrough: boolean }> {
-    if (image === undefined) return { passedThrough: false };
-    if (!isPlaintext(image)) return { item: await table.decrypt(image), passedThrough: false };
-    if (this.options.plaintextRecords === 'pass-through') return { item: image, passedThrough: true };
+    mayLeaveOut: boolean,
+  ): Promise<{ item?: DynamoDbItem; verified: boolean }> {
+    if (image === undefined) return { verified: true };
+    if (!isPlaintext(image)) return { item: await table.decrypt(image), verified: true };
+    if (this.options.plaintextRecords === 'pass-through') return { item: image, verified: false };
+    if (mayLeaveOut) return { verified: false };
     throw new PlaintextRecordError(`the record's ${which} is not encrypted (no signature, no material description) and plaintext records are dead-lettered`, {
       tableName: table.tableName,
     });

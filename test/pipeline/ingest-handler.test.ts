@@ -103,6 +103,16 @@ function sqsEvent(bodies: string[]): SQSEvent {
   };
 }
 
+/** A batch from a FIFO queue, all of one message group, as Lambda delivers it. */
+function sqsFifoEvent(bodies: string[], group: string): SQSEvent {
+  const event = sqsEvent(bodies);
+  event.Records.forEach((record, index) => {
+    record.eventSourceARN = 'arn:aws:sqs:us-east-1:123456789012:ingest-queue.fifo';
+    record.attributes = { ...record.attributes, MessageGroupId: group, MessageDeduplicationId: `${group}-${index}`, SequenceNumber: String(18_800_000_000_000_000_000 + index) };
+  });
+  return event;
+}
+
 /** API Gateway HTTP API (payload 2.0); a Function URL sends the same shape with `$default` everywhere. */
 function httpV2Event(method: string, body: string | undefined, options: { base64?: boolean; functionUrl?: boolean } = {}): APIGatewayProxyEventV2 {
   const encoded = body !== undefined && options.base64 === true ? Buffer.from(body, 'utf8').toString('base64') : body;
@@ -228,6 +238,43 @@ describe('ingest handler', () => {
     expect(allFailed.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(allBad.Records.map((record) => record.messageId).sort());
   });
 
+  it('SQS FIFO: messages are written in order and after a failure the rest of the batch fails, so a redelivery never overwrites a later message', async () => {
+    const run = uniqueName('fifo');
+    // DynamoDB is unavailable for the first write of the item, the first message's; the second
+    // message, were it processed, would be written.
+    let outage = true;
+    const dynamoDb = localDynamoDbClient();
+    dynamoDb.middlewareStack.add(
+      (next, { commandName }) => async (args) => {
+        const requests = (args.input as { RequestItems?: Record<string, Array<{ PutRequest?: { Item?: Record<string, { S?: string }> } }>> }).RequestItems?.[tableName] ?? [];
+        if (outage && commandName === 'BatchWriteItemCommand' && requests.some((request) => request.PutRequest?.Item?.id?.S === run)) {
+          outage = false;
+          throw Object.assign(new Error('injected outage'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'failFirstRevision' },
+    );
+    const fifoIngest = lambda.createIngestHandler({ environment, clients: { ...clients, dynamoDb } });
+    const bodies = [
+      JSON.stringify({ id: run, rev: 1, card: SECRET }),
+      JSON.stringify({ id: run, rev: 2, card: SECRET }),
+      JSON.stringify({ id: `${run}-other`, rev: 2, card: SECRET }),
+    ];
+    const first = sqsFifoEvent(bodies, run);
+    const response = (await fifoIngest(first, context)) as { batchItemFailures: Array<{ itemIdentifier: string }> };
+    // Every message from the failed one on, in order; none after it was written.
+    expect(response.batchItemFailures).toEqual(first.Records.map((record) => ({ itemIdentifier: record.messageId })));
+    expect((await stored(run)).raw).toBeUndefined();
+    expect((await stored(`${run}-other`)).raw).toBeUndefined();
+
+    // SQS delivers the failed messages again, in their order.
+    expect(await fifoIngest(sqsFifoEvent(bodies, run), context)).toEqual({ batchItemFailures: [] });
+    expect((await stored(run)).plain).toEqual({ id: run, rev: 2, card: SECRET });
+    expect((await stored(`${run}-other`)).plain?.rev).toBe(2);
+    dynamoDb.destroy();
+  });
+
   it('HTTP: Function URL, API Gateway v2 and v1 REST POSTs write; bad items are a 400 that writes nothing', async () => {
     const run = uniqueName('http');
     const functionUrl: LambdaFunctionURLEvent = httpV2Event('POST', JSON.stringify([{ id: `${run}-1`, card: SECRET }, { id: `${run}-2`, card: SECRET }]), { base64: true, functionUrl: true });
@@ -249,6 +296,20 @@ describe('ingest handler', () => {
       },
     });
     expect((await stored(`${run}-5`)).raw).toBeUndefined();
+
+    // An item only DynamoDB refuses (a DO_NOTHING number below its range): still nothing written.
+    const refused = http(await ingest(httpV2Event('POST', JSON.stringify([{ id: `${run}-6`, card: SECRET }, { id: `${run}-7`, note: 1e-140 }])), context));
+    expect(refused).toMatchObject({ statusCode: 400, body: { written: 0, failures: [{ index: 0, code: 'not-written' }, { index: 1, code: 'invalid' }] } });
+    expect(refused.body.message).toBeUndefined();
+    for (const id of [6, 7]) expect((await stored(`${run}-${id}`)).raw).toBeUndefined();
+    // Beyond one BatchWriteItem, batches sent alongside the refused one are written: the 400 says so.
+    const large = Array.from({ length: 60 }, (_, index) => (index === 30 ? { id: `${run}-large-${index}`, note: 1e-140 } : { id: `${run}-large-${index}`, card: SECRET }));
+    const partial = http(await ingest(httpV2Event('POST', JSON.stringify(large)), context));
+    expect(partial.statusCode).toBe(400);
+    const written = partial.body.written as number;
+    expect(written).toBeGreaterThan(0);
+    expect(partial.body.message).toContain(`after ${written} item(s) of this request were written (they stay written)`);
+    expect((partial.body.failures as unknown[]).length).toBe(60 - written);
   });
 
   it('HTTP: malformed JSON, a missing body and other methods are answered, not thrown', async () => {

@@ -10,6 +10,7 @@ import {
   CreateTableCommand,
   DeleteTableCommand,
   GetItemCommand,
+  PutItemCommand,
   ScanCommand,
   type BatchWriteItemCommandOutput,
   type CreateTableCommandInput,
@@ -201,6 +202,36 @@ describe('IngestWriter', () => {
     expect((await decrypted(key(0), 0))?.card).toBe('replaced');
   });
 
+  it('create-only counts an item an earlier delivery wrote as written, and only one that holds the same values', async () => {
+    const key = prefix(uniqueName('redelivered'));
+    // The first PutItem of item 1 is throttled beyond the SDK's retries, as DynamoDB may.
+    const send = ddb.send.bind(ddb) as (command: unknown) => Promise<unknown>;
+    let throttled = false;
+    const flaky = { send: async (command: unknown) => {
+      if (command instanceof PutItemCommand && command.input.Item?.pk.S === key(1) && !throttled) {
+        throttled = true;
+        throw Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' });
+      }
+      return send(command);
+    } } as unknown as DynamoDBClient;
+    const writer = new IngestWriter({ encryptedClient: encryptedClient(flaky), tableName: table, createOnly: true });
+    const message = [{ pk: key(0), sk: 0, card: SECRET, amounts: [1, 2.5], tags: new Set(['a', 'b']) }, { pk: key(1), sk: 1, card: SECRET }];
+    const first = await writer.write(message, { allOrNothing: true });
+    expect(first).toMatchObject({ written: 1, failures: [{ index: 1, code: 'not-written' }] });
+    // The message is delivered again: item 0 is in the table already, as this delivery would write it.
+    expect(await writer.write(message, { allOrNothing: true })).toEqual({ written: 2, failures: [] });
+    expect(await writer.write(message, { allOrNothing: true })).toEqual({ written: 2, failures: [] });
+    expect(await decrypted(key(0), 0)).toEqual({ pk: key(0), sk: 0, card: SECRET, amounts: [1, 2.5], tags: new Set(['a', 'b']) });
+
+    // Other values, an extra attribute, or the same values stored in plaintext (unverified): another writer's item.
+    const exists = (index: number) => ({ index, code: 'exists', reason: `item ${index}: an item with this primary key already exists (create-only ingest)` });
+    expect(await writer.write([{ pk: key(0), sk: 0, card: 'other', amounts: [1, 2.5], tags: new Set(['a', 'b']) }])).toEqual({ written: 0, failures: [exists(0)] });
+    expect(await writer.write([{ pk: key(1), sk: 1 }])).toEqual({ written: 0, failures: [exists(0)] });
+    await ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: key(2) }, sk: { N: '2' }, card: { S: SECRET } } }));
+    expect(await writer.write([{ pk: key(2), sk: 2, card: SECRET }])).toEqual({ written: 0, failures: [exists(0)] });
+    expect((await decrypted(key(0), 0))?.card).toBe(SECRET);
+  });
+
   it('writes many items in chunks of 25', async () => {
     const run = uniqueName('many');
     const items = Array.from({ length: 60 }, (_, index) => ({ pk: run, sk: index, card: SECRET }));
@@ -266,6 +297,26 @@ describe('IngestWriter', () => {
     const result = await writerFor().write(items);
     expect(result).toEqual({ written: 2, failures: [{ index: 1, code: 'invalid', reason: 'item 1: DynamoDB refused the item (ValidationException)' }] });
     expect((await decrypted(run, 2))?.card).toBe(SECRET);
+  });
+
+  it('all or nothing: a chunk DynamoDB refuses as a whole is not written at all, the bad item named, and no later chunk is started', async () => {
+    const run = uniqueName('refused-whole');
+    const items = [{ pk: run, sk: 0, card: SECRET }, { pk: run, sk: 1, note: 1e-140 }, { pk: run, sk: 2, card: SECRET }];
+    const heldBack = (index: number) => ({ index, code: 'not-written', reason: `item ${index}: not written: DynamoDB refused another item of the request, which is written all or nothing` });
+    expect(await writerFor().write(items, { allOrNothing: true })).toEqual({
+      written: 0,
+      failures: [heldBack(0), { index: 1, code: 'invalid', reason: 'item 1: DynamoDB refused the item (ValidationException)' }, heldBack(2)],
+    });
+    for (const sk of [0, 1, 2]) expect(await rawItem(run, sk)).toBeUndefined();
+
+    // More than one chunk: the chunk written before the refusal stays written, and says so.
+    const many = Array.from({ length: 60 }, (_, sk) => (sk === 30 ? { pk: `${run}-many`, sk, note: 1e-140 } : { pk: `${run}-many`, sk, card: SECRET }));
+    const result = await writerFor({ concurrency: 1 }).write(many, { allOrNothing: true });
+    expect(result.written).toBe(25);
+    expect(result.failures).toHaveLength(35);
+    expect(result.failures.filter((failure) => failure.code === 'invalid').map((failure) => failure.index)).toEqual([30]);
+    expect(await rawItem(`${run}-many`, 24)).toBeDefined();
+    for (const sk of [25, 31, 50, 59]) expect(await rawItem(`${run}-many`, sk)).toBeUndefined();
   });
 
   it('checks binary keys and refuses configured key names that are not the table\'s', async () => {

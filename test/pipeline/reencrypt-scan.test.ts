@@ -247,6 +247,40 @@ describe('ScanReEncryptor', () => {
     expect(again.counts).toMatchObject({ alreadyCurrent: gold, skipped: 40 - gold });
   });
 
+  it('a dry run with MostRecent materials writes nowhere, not even a first MetaStore version; the real run then creates it', async () => {
+    const table = await createTable();
+    const items = Array.from({ length: 12 }, (_, index) => plainItem(index));
+    await fillPlaintext(table, items);
+    const metaStoreTable = uniqueName('reencrypt-dry-metastore');
+    tables.push(metaStoreTable);
+    await MetaStore.createTable(dynamoDb, metaStoreTable);
+    // One client for the table and the MetaStore: every write it sends, to either, is seen.
+    const client = localDynamoDbClient();
+    clients.push(client);
+    const writes: string[] = [];
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (WRITES.has(context.commandName as string)) writes.push(`${context.commandName} ${(args.input as { TableName?: string }).TableName}`);
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordWrites' },
+    );
+    const metaStore = new MetaStore({ tableName: metaStoreTable, materialsProvider: freshStaticProvider(), dynamoDbClient: client });
+    const provider = new MostRecentProvider({ providerStore: metaStore, materialName: 'orders', versionTtlMs: 600_000 });
+    const engine = reEncryptor(table, { client, materialsProvider: provider, classifier: mostRecentVersionClassifier({ providerStore: metaStore, materialName: 'orders' }) });
+
+    const dry = await engine.processTable({ totalSegments: 2, dryRun: true });
+    expect(dry.counts).toMatchObject({ scanned: 12, encrypted: 12, failed: 0 });
+    expect(writes).toEqual([]);
+    await expect(metaStore.maxVersion('orders')).rejects.toThrow(/has no version/);
+
+    const real = await engine.processTable({ totalSegments: 2 });
+    expect(real.counts).toMatchObject({ scanned: 12, encrypted: 12, failed: 0 });
+    expect(await metaStore.maxVersion('orders')).toBe(0);
+    expect(writes.filter((write) => write.endsWith(` ${table.name}`))).toHaveLength(12);
+    await expectAllDecrypt(table, provider, new Map(items.map((item) => [keyText(item), item])));
+  });
+
   it('counts items that do not verify as failed, by error class, and goes on', async () => {
     const table = await createTable();
     const items = Array.from({ length: 10 }, (_, index) => plainItem(index));
@@ -393,6 +427,44 @@ describe('ScanReEncryptor', () => {
     expect(writes.size).toBe(120);
     expect([...writes.values()].every((count) => count === 1)).toBe(true);
     await expectAllDecrypt(table, provider, new Map(items.map((item) => [keyText(item), item])));
+  });
+
+  it('never starts a page it has no time left to finish, and reads ahead only once a page\'s time is known', async () => {
+    const table = await createTable();
+    const items = Array.from({ length: 40 }, (_, index) => plainItem(index));
+    await fillPlaintext(table, items);
+    const provider = freshStaticProvider();
+    // Every write takes 100 ms: a page of 10 items, 2 at a time, takes about half a second.
+    const events: string[] = [];
+    const { client, writes } = instrumentedClient(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      events.push('write');
+    });
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'ScanCommand') events.push('scan');
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordScans' },
+    );
+    const engine = reEncryptor(table, { client, materialsProvider: provider, classifier: () => true, pageSize: 10, concurrency: 2, safetyMarginMs: 1_000 });
+
+    // 2 s left, 1 s of margin: after the first page (~0.5 s) there is no time for two more.
+    const started = performance.now();
+    const deadline = started + 2_000;
+    const first = await engine.processSegment({ segment: 0, totalSegments: 1 }, { remainingTimeMs: () => deadline - performance.now() });
+    expect(performance.now() - started).toBeLessThan(2_000 - 1_000);
+    expect(first.counts).toMatchObject({ scanned: 10, encrypted: 10 });
+    expect(writes.size).toBe(10);
+    expect(events.filter((event) => event === 'scan')).toHaveLength(1);
+
+    // Plenty of time: the second page is asked for only once the first is done.
+    events.length = 0;
+    const rest = await engine.processSegment({ segment: 0, totalSegments: 1, exclusiveStartKey: first.lastEvaluatedKey }, { remainingTimeMs: () => 600_000 });
+    expect(rest).toMatchObject({ lastEvaluatedKey: undefined, counts: { scanned: 30, encrypted: 30 } });
+    expect(events.slice(0, 12)).toEqual(['scan', ...Array.from({ length: 10 }, () => 'write'), 'scan']);
+    expect(writes.size).toBe(40);
+    expect([...writes.values()].every((count) => count === 1)).toBe(true);
   });
 
   it('a failure on a page started while the one before is still writing: the checkpoint stops before the failed page', async () => {

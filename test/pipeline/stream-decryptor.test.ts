@@ -10,6 +10,8 @@ import { AttributeActions } from '../../src/encryptor/attribute-actions';
 import type { EncryptionContext } from '../../src/encryptor/encryption-context';
 import type { DynamoDbItem } from '../../src/format/attribute-value';
 import type { CryptographicMaterialsProvider } from '../../src/providers/cryptographic-materials-provider';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SqsTarget } from '../../src/pipeline/fan-out-sqs';
 import { messageGroupId, type FanOutMessage, type FanOutTarget } from '../../src/pipeline/fan-out-target';
 import { DeliveryError } from '../../src/pipeline/stream-errors';
 import { StreamDecryptor } from '../../src/pipeline/stream-decryptor';
@@ -137,6 +139,42 @@ describe('StreamDecryptor', () => {
     expect(deadLetter.bodies).toEqual([expect.objectContaining({ errorName: 'MessageTooLargeError', keys: { pk: { S: 'customer#1' }, sk: { N: '0' } } })]);
     expect(deadLetter.messages[0].body).not.toContain('xxxxxxxx');
     expect(target.bodies.map((body) => body.newImage.value.S)).toEqual(['small']);
+  });
+
+  it('escapes the characters SQS refuses in a message body, so a record holding one reaches the queue instead of blocking the shard', async () => {
+    // U+FFFE and U+FFFF are valid in a DynamoDB string; SQS answers InvalidMessageContents to them.
+    const awkward = 'a\uFFFEb\uFFFFc\u0001d\u{1F600}e\uFDD0';
+    const sent: Array<{ QueueUrl: string; MessageBody: string }> = [];
+    const sqs = new SQSClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    sqs.middlewareStack.add(
+      () => async (args) => {
+        const input = args.input as { QueueUrl: string; MessageBody: string };
+        // SQS's rule: #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF.
+        if (/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u.test(input.MessageBody)) {
+          throw Object.assign(new Error('Invalid binary character'), { name: 'InvalidMessageContents', $metadata: { httpStatusCode: 400 } });
+        }
+        sent.push(input);
+        return { output: { MessageId: String(sent.length), $metadata: {} }, response: {} } as never;
+      },
+      { step: 'initialize', name: 'actLikeSqs' },
+    );
+    const queue = 'https://sqs.us-east-1.amazonaws.com/111122223333/decrypted';
+    const deadLetterQueue = 'https://sqs.us-east-1.amazonaws.com/111122223333/dead-letter';
+    const keys = { pk: { S: awkward }, sk: { N: '1' } };
+    const records = [
+      syntheticStreamRecord({ eventID: 'event-0', eventName: 'INSERT', streamArn: STREAM_ARN, keys, newImage: await table.encrypt({ ...keys, value: { S: awkward } }), sequenceNumber: sequenceNumber(0) }),
+      // Plaintext, dead-lettered with its keys: the dead-letter message carries the characters too.
+      syntheticStreamRecord({ eventID: 'event-1', eventName: 'INSERT', streamArn: STREAM_ARN, keys, newImage: { ...keys, value: { S: 'plain' } }, sequenceNumber: sequenceNumber(1) }),
+    ];
+    const decryptor = new StreamDecryptor({ tables, targets: [new SqsTarget(sqs, queue)], deadLetter: new SqsTarget(sqs, deadLetterQueue), plaintextRecords: 'dead-letter' });
+    const result = await decryptor.process({ Records: records });
+    expect(result).toMatchObject({ batchItemFailures: [], delivered: 1, deadLettered: [{ errorName: 'PlaintextRecordError' }] });
+    expect(sent.map((message) => message.QueueUrl)).toEqual([queue, deadLetterQueue]);
+    const [delivered, deadLettered] = sent.map((message) => JSON.parse(message.MessageBody) as Record<string, any>);
+    // The same JSON: every value reads back exactly; characters SQS takes are left as they are.
+    expect(delivered.newImage).toEqual({ ...keys, value: { S: awkward } });
+    expect(deadLettered.keys).toEqual(keys);
+    expect(sent[0].MessageBody).toContain('a\\ufffeb\\uffffc\\u0001d\u{1F600}e\uFDD0');
   });
 
   it('refuses incomplete options with typed errors', () => {
