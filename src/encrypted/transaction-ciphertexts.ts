@@ -1,6 +1,5 @@
-import { createHmac, randomBytes } from 'node:crypto';
 import type { DynamoDbItem } from '../format/attribute-value';
-import { fingerprintOf } from './unprocessed-writes';
+import { CiphertextMemo } from './ciphertext-memo';
 
 export interface TransactionCiphertextsOptions {
   /**
@@ -18,16 +17,10 @@ export interface TransactionCiphertextsOptions {
   readonly now?: () => number;
 }
 
-interface Ciphertext {
-  /** A keyed digest of the plaintext it was made from: tells a changed item without holding its content. */
-  readonly digest: string;
-  readonly encrypted: Promise<DynamoDbItem>;
-}
-
 interface TokenEntry {
   lastUsed: number;
-  /** Per caller item object, per table (the table name is signed, so each table has its own ciphertext). */
-  readonly items: WeakMap<object, Map<string, Ciphertext>>;
+  /** The ciphertexts of the caller's item objects sent under this token. */
+  readonly items: CiphertextMemo;
 }
 
 const TEN_MINUTES_MS = 10 * 60 * 1000;
@@ -39,13 +32,11 @@ const TEN_MINUTES_MS = 10 * 60 * 1000;
  * per item object the caller passed, and a retry with the same token and the same objects sends
  * the same bytes.
  *
- * No plaintext is held: items are weak keys (the caller's own objects, forgotten with them) and
- * a change to an object since is told by an HMAC under a key of this instance; a changed object is
- * encrypted afresh (DynamoDB then reports the mismatch, as it would without encryption).
+ * No plaintext is held (see CiphertextMemo); an object changed since is encrypted afresh
+ * (DynamoDB then reports the mismatch, as it would without encryption).
  */
 export class TransactionCiphertexts {
   private readonly tokens = new Map<string, TokenEntry>();
-  private readonly digestKey = randomBytes(32);
   private readonly maxTokens: number;
   private readonly maxAgeMs: number;
   private readonly now: () => number;
@@ -63,23 +54,7 @@ export class TransactionCiphertexts {
 
   encryptOnce(token: string | undefined, tableName: string, item: DynamoDbItem, encrypt: () => Promise<DynamoDbItem>): Promise<DynamoDbItem> {
     if (token === undefined) return encrypt(); // the SDK makes a token per call: no retry can reuse it
-    const byTable = this.itemsOf(token);
-    const digest = createHmac('sha256', this.digestKey).update(fingerprintOf(item)).digest('base64');
-    let ciphertexts = byTable.get(item);
-    if (ciphertexts === undefined) {
-      ciphertexts = new Map();
-      byTable.set(item, ciphertexts);
-    }
-    const known = ciphertexts.get(tableName);
-    if (known !== undefined && known.digest === digest) return known.encrypted;
-    const encrypted = encrypt();
-    const entries = ciphertexts;
-    entries.set(tableName, { digest, encrypted });
-    // A failed encryption is not remembered: the next attempt tries again.
-    encrypted.catch(() => {
-      if (entries.get(tableName)?.encrypted === encrypted) entries.delete(tableName);
-    });
-    return encrypted;
+    return this.itemsOf(token).encryptOnce(tableName, item, encrypt);
   }
 
   /**
@@ -93,10 +68,10 @@ export class TransactionCiphertexts {
     this.tokens.set(token as string, entry);
   }
 
-  private itemsOf(token: string): WeakMap<object, Map<string, Ciphertext>> {
+  private itemsOf(token: string): CiphertextMemo {
     const now = this.now();
     this.forgetExpired(now);
-    const entry = this.tokens.get(token) ?? { lastUsed: now, items: new WeakMap() };
+    const entry = this.tokens.get(token) ?? { lastUsed: now, items: new CiphertextMemo() };
     // Re-inserted, so that the Map's order is least recently used first.
     this.tokens.delete(token);
     entry.lastUsed = now;

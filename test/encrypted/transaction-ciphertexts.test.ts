@@ -77,8 +77,9 @@ describe('TransactionCiphertexts', () => {
     const cache = new TransactionCiphertexts();
     const item: DynamoDbItem = { pk: { S: 'a' }, secret: { S: 'plaintext-sentinel' } };
     await cache.encryptOnce('t', 'orders', item, async () => ({ secret: { B: new Uint8Array([1, 2, 3]) } }));
-    const inner = (cache as unknown as { tokens: Map<string, { items: WeakMap<object, Map<string, { digest: string }>> }> }).tokens.get('t');
-    const digest = inner?.items.get(item)?.get('orders')?.digest ?? '';
+    // Looks inside: the token's CiphertextMemo and what it keeps for the item.
+    const inner = (cache as unknown as { tokens: Map<string, { items: { ciphertexts: WeakMap<object, Map<string, { digest: string }>> } }> }).tokens.get('t');
+    const digest = inner?.items.ciphertexts.get(item)?.get('orders')?.digest ?? '';
     expect(digest).not.toBe('');
     expect(digest).not.toContain('plaintext-sentinel');
   });
