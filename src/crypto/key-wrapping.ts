@@ -13,7 +13,7 @@ import { AES_KEY_ALGORITHM, parseWrappingTransformation } from './algorithms';
 import { unwrapKey, wrapKey } from './aes-key-wrap';
 import type { LocalKey } from './local-key';
 import { rsaOaepDecrypt, rsaOaepEncrypt } from './rsa-oaep';
-import { rsaPkcs1Decrypt } from './rsa-pkcs1';
+import { rsaPkcs1DecryptContentKey } from './rsa-pkcs1';
 
 /** Wrap `contentKey` under `wrappingKey` with the JCE `transformation` (e.g. `AESWrap`). */
 export function wrapContentKey(
@@ -38,15 +38,21 @@ export function wrapContentKey(
   }
 }
 
+/** AES content key sizes, in bytes. */
+const AES_KEY_LENGTHS: readonly number[] = [16, 24, 32];
+
 /**
  * Unwrap a content key. `transformation` is the item's `amzn-ddb-wrap-alg`; when undefined,
- * the unwrapping key's algorithm is used instead (Java's legacy behaviour).
+ * the unwrapping key's algorithm is used instead (Java's legacy behaviour). `contentKeyLengths`
+ * are the sizes the item's description allows: RSA PKCS#1 v1.5 unwraps with implicit rejection
+ * (see rsaPkcs1DecryptContentKey), so anything else there yields a synthetic key of one of them.
  */
 export function unwrapContentKey(
   unwrappingKey: LocalKey,
   transformation: string | undefined,
   wrapped: Uint8Array,
   location: ErrorLocation = {},
+  contentKeyLengths: readonly number[] = AES_KEY_LENGTHS,
 ): Buffer {
   const name = transformation ?? unwrappingKey.algorithm;
   const parsed = parseWrappingTransformation(name, location);
@@ -59,7 +65,7 @@ export function unwrapContentKey(
       return rsaOaepDecrypt(unwrappingKey.keyObject, wrapped, parsed, location);
     case 'RSA_PKCS1_V1_5':
       requireRsaKey(unwrappingKey, name, ['PRIVATE'], location);
-      return rsaPkcs1Decrypt(unwrappingKey.keyObject, wrapped, location);
+      return rsaPkcs1DecryptContentKey(unwrappingKey.keyObject, wrapped, contentKeyLengths, location);
   }
 }
 

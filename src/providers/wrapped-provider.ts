@@ -136,6 +136,7 @@ export class WrappedMaterialsProvider implements CryptographicMaterialsProvider 
       description[MaterialDescriptionKeys.KEY_WRAPPING_ALGORITHM],
       decodeWrappedKey(wrappedText, context.tableName),
       { tableName: context.tableName },
+      spec.bits === undefined ? undefined : [spec.bits / 8],
     );
     try {
       if (spec.bits !== undefined && spec.bits !== contentKeyBytes.length * 8) {

@@ -1,6 +1,6 @@
 import { constants, generateKeyPairSync, privateDecrypt, randomBytes } from 'node:crypto';
 import { InvalidArgumentError, UnwrappingError } from '../../src/errors';
-import { rsaPkcs1Decrypt, rsaPkcs1Encrypt } from '../../src/crypto/rsa-pkcs1';
+import { rsaPkcs1Decrypt, rsaPkcs1DecryptContentKey, rsaPkcs1Encrypt } from '../../src/crypto/rsa-pkcs1';
 import { rawRsaEncrypt } from '../../src/crypto/rsa-raw';
 import { binaryAttribute, ciphertextItems, parseDescription, vectorKey } from './helpers';
 
@@ -86,3 +86,60 @@ describe('RSAES-PKCS1-v1_5', () => {
     expect(() => rsaPkcs1Decrypt(publicKey, Buffer.alloc(256))).toThrow(InvalidArgumentError);
   });
 });
+
+describe('RSAES-PKCS1-v1_5 content keys, with implicit rejection', () => {
+  const AES_LENGTHS = [16, 24, 32];
+
+  function rawBlock(build: (em: Buffer) => void): Buffer {
+    const em = Buffer.alloc(256, 0x55);
+    em[0] = 0x00;
+    em[1] = 0x02;
+    em[256 - 33] = 0x00; // a 32-byte message
+    build(em);
+    return rawRsaEncrypt(publicKey, em);
+  }
+
+  it('returns the real key when the block conforms and the key has an allowed length', () => {
+    for (const length of AES_LENGTHS) {
+      const contentKey = randomBytes(length);
+      expect(rsaPkcs1DecryptContentKey(privateKey, rsaPkcs1Encrypt(publicKey, contentKey), AES_LENGTHS)).toEqual(contentKey);
+    }
+  });
+
+  it.each<[string, Buffer]>([
+    ['leading byte not zero', rawBlock((em) => { em[0] = 0x01; })],
+    ['block type 1', rawBlock((em) => { em[1] = 0x01; })],
+    ['no separator', rawBlock((em) => { em[256 - 33] = 0x55; })],
+    ['padding string shorter than 8 bytes', rawBlock((em) => { em[5] = 0x00; })],
+    ['a conforming block with a 20-byte message', rsaPkcs1Encrypt(publicKey, randomBytes(20))],
+    ['a conforming block with a 16-byte message where only 32 is allowed', rsaPkcs1Encrypt(publicKey, randomBytes(16))],
+    ['a value above the modulus', Buffer.alloc(256, 0xff)],
+  ])('%s: no error, a synthetic key of an allowed length, the same for the same ciphertext', (label, ciphertext) => {
+    const allowed = label.includes('only 32') ? [32] : AES_LENGTHS;
+    const key = rsaPkcs1DecryptContentKey(privateKey, ciphertext, allowed);
+    expect(allowed).toContain(key.length);
+    expect(rsaPkcs1DecryptContentKey(privateKey, ciphertext, allowed)).toEqual(key);
+  });
+
+  it('never hands out the message of a conforming block of a length not allowed', () => {
+    const message = randomBytes(16);
+    const key = rsaPkcs1DecryptContentKey(privateKey, rsaPkcs1Encrypt(publicKey, message), [32]);
+    expect(key).toHaveLength(32);
+    expect(key.subarray(32 - 16)).not.toEqual(message);
+    expect(key.subarray(0, 16)).not.toEqual(message);
+  });
+
+  it('gives different synthetic keys for different ciphertexts, and under different private keys', () => {
+    const first = rsaPkcs1DecryptContentKey(privateKey, rawBlock((em) => { em[1] = 0x01; }), [32]);
+    const second = rsaPkcs1DecryptContentKey(privateKey, rawBlock((em) => { em[1] = 0x03; }), [32]);
+    expect(first).not.toEqual(second);
+    const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const ciphertext = rawBlock((em) => { em[1] = 0x01; });
+    expect(rsaPkcs1DecryptContentKey(otherKey, ciphertext, [32])).not.toEqual(rsaPkcs1DecryptContentKey(privateKey, ciphertext, [32]));
+  });
+
+  it('still refuses, with the single UnwrappingError, a ciphertext that is not one modulus long (public)', () => {
+    expect(() => rsaPkcs1DecryptContentKey(privateKey, Buffer.alloc(255), AES_LENGTHS)).toThrow(FAILED);
+  });
+});
+

@@ -2,6 +2,7 @@ import { createDecipheriv } from 'node:crypto';
 import { LocalKey } from '../../src/crypto/local-key';
 import { decryptDynamoDbItem, encryptDynamoDbItem } from '../../src/encryptor/item-encryptor';
 import {
+  DecryptionError,
   InvalidAlgorithmError,
   InvalidArgumentError,
   InvalidMaterialDescriptionError,
@@ -11,6 +12,8 @@ import {
 import type { DynamoDbItem } from '../../src/format/attribute-value';
 import { MaterialDescriptionKeys } from '../../src/format/material-description-keys';
 import { WrappedMaterialsProvider } from '../../src/providers/wrapped-provider';
+import { rsaPkcs1Encrypt } from '../../src/crypto/rsa-pkcs1';
+import { rawRsaEncrypt } from '../../src/crypto/rsa-raw';
 import { vectorKey } from '../crypto/helpers';
 import { TABLE, aesKey, caught, descriptionOf, hmacKey, makeConfig, withDescription } from '../support/item-encryptor-fixtures';
 
@@ -221,6 +224,20 @@ describe('WrappedMaterialsProvider', () => {
       const encrypted = await encryptDynamoDbItem(item(), config);
       const tampered = withDescription(encrypted, { ...descriptionOf(encrypted), [ENV_KEY]: '!!!not base64!!!' });
       await expect(decryptDynamoDbItem(tampered, config)).rejects.toThrow(InvalidMaterialDescriptionError);
+    });
+
+    it('a legacy (PKCS#1 v1.5) env-key that does not conform, or conforms with the wrong length, fails like a wrong key: no oracle', async () => {
+      const config = makeConfig(rsaProvider());
+      const encrypted = await encryptDynamoDbItem(item(), config);
+      const { [WRAP_ALG]: _oaep, ...legacy } = descriptionOf(encrypted); // no wrap-alg: the key's "RSA", PKCS#1 v1.5
+      const publicKey = vectorKey('rsaEncPub').keyObject;
+      const nonConforming = rawRsaEncrypt(publicKey, Buffer.concat([Buffer.from([0x00, 0x01]), Buffer.alloc(254, 0x55)]));
+      const wrongLength = rsaPkcs1Encrypt(publicKey, Buffer.alloc(16, 7)); // env-alg says AES/256
+      const errors = await Promise.all(
+        [nonConforming, wrongLength].map((wrapped) => caught(() => decryptDynamoDbItem(withDescription(encrypted, { ...legacy, [ENV_KEY]: wrapped.toString('base64') }), config))),
+      );
+      // The class a wrong key gives (its message varies only as a wrong key's does: padding, or the value).
+      for (const error of errors) expect(error).toBeInstanceOf(DecryptionError);
     });
 
     it('refuses an RSA-wrapped item when the reader only has an AES key', async () => {
