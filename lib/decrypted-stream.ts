@@ -1,5 +1,6 @@
 import { Duration, Token, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -147,6 +148,12 @@ export class DecryptedStream extends Construct {
         'DecryptedStream: the table has no stream. Create it with stream: StreamViewType.NEW_AND_OLD_IMAGES, or import it with Table.fromTableAttributes({ tableStreamArn })',
       );
     }
+    const viewType = streamViewTypeOf(encryption.table);
+    if (viewType !== undefined && viewType !== dynamodb.StreamViewType.NEW_AND_OLD_IMAGES) {
+      throw new Error(
+        `DecryptedStream: the table's stream is ${viewType}, but the records must carry both images to be verified and delivered: use StreamViewType.NEW_AND_OLD_IMAGES`,
+      );
+    }
     const parallelizationFactor = props.parallelizationFactor ?? 1;
     if (!Token.isUnresolved(parallelizationFactor) && (!Number.isInteger(parallelizationFactor) || parallelizationFactor < 1 || parallelizationFactor > 10)) {
       throw new Error(`DecryptedStream: parallelizationFactor must be a whole number from 1 to 10, got ${parallelizationFactor}`);
@@ -250,4 +257,13 @@ function newRecordQueue(scope: Construct, id: string): sqs.Queue {
     reason: 'This queue is itself where failed records end up (verification dead letters, or the event source on-failure destination), watched by an alarm',
   });
   return queue;
+}
+
+/** The stream view type of a table defined in this app, when it can be read; undefined otherwise (imported tables, tokens). */
+function streamViewTypeOf(table: dynamodb.ITable): string | undefined {
+  const resource = table.node.defaultChild;
+  const specification = resource instanceof dynamodb.CfnTable || resource instanceof dynamodb.CfnGlobalTable ? resource.streamSpecification : undefined;
+  if (specification === undefined || Token.isUnresolved(specification)) return undefined;
+  const viewType = (specification as { streamViewType?: unknown }).streamViewType;
+  return typeof viewType === 'string' && !Token.isUnresolved(viewType) ? viewType : undefined;
 }

@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -122,6 +122,13 @@ export class IngestFunction extends Construct {
     if (sources.has(IngestSource.QUEUE)) {
       if (props.existingQueue !== undefined) {
         this.queue = props.existingQueue;
+        if (props.existingQueue instanceof sqs.Queue && props.existingQueue.deadLetterQueue === undefined) {
+          // Without one, a message that keeps failing is retried until its retention ends, then lost.
+          Annotations.of(this).addWarningV2(
+            'ddbec:ingestQueueWithoutDeadLetterQueue',
+            'IngestFunction: existingQueue has no dead-letter queue: messages that keep failing are dropped when their retention period ends. Give it a deadLetterQueue.',
+          );
+        }
       } else {
         const deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
           encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -134,7 +141,8 @@ export class IngestFunction extends Construct {
           enforceSSL: true,
           // Lambda's guidance: at least six times the function timeout, so a message is not
           // delivered again while an invocation that throttles and retries still works on it.
-          visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
+          // A timeout given as a token has no value here: then the longest Lambda timeout's six times.
+          visibilityTimeout: timeout.isUnresolved() ? Duration.minutes(6 * 15) : Duration.seconds(timeout.toSeconds() * 6),
           deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 3 },
         });
         this.deadLetterQueueAlarm = deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }).createAlarm(this, 'DeadLetterQueueAlarm', {

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Duration, Validations } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -47,6 +48,29 @@ export interface PipelineFunctionOptions {
    * @default - no reservation
    */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * The function's execution role, for accounts where roles are made elsewhere. The construct's
+   * grants (table, key, queues, its log group) are added to it when it is mutable; an immutable
+   * role must already allow them, and `AWSLambdaVPCAccessExecutionRole` when `vpc` is set.
+   * @default - a new role, allowed to write only to the function's own log group
+   */
+  readonly role?: iam.IRole;
+  /**
+   * Runs the function in this VPC. It then reaches DynamoDB and KMS (and the targets) through
+   * VPC endpoints or a NAT gateway, which the VPC must provide.
+   * @default - not in a VPC
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * Where in `vpc` the function's network interfaces go.
+   * @default - the VPC's private subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * Security groups of the function's network interfaces in `vpc`.
+   * @default - a new security group allowing all outbound traffic
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
 }
 
 export interface PipelineFunctionProps extends PipelineFunctionOptions {
@@ -89,11 +113,21 @@ export function pipelineFunction(scope: Construct, id: string, props: PipelineFu
   const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
   // An own role instead of the AWSLambdaBasicExecutionRole managed policy, which may write to
   // every log group of the account: this one writes only to the function's.
-  const role = new iam.Role(scope, `${id}Role`, {
-    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-    description: `${props.description}: the function's own permissions`,
-  });
+  const role =
+    props.role ??
+    new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.description}: the function's own permissions`,
+    });
   logGroup.grantWrite(role);
+  if (props.vpc !== undefined && props.role === undefined) {
+    // Lambda adds this policy to the roles it makes itself; this role is ours, so we add it.
+    role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'));
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM4',
+      reason: 'AWSLambdaVPCAccessExecutionRole is what Lambda needs to manage the network interfaces of a function in a VPC',
+    });
+  }
   const pipelineLambda = new nodejs.NodejsFunction(scope, id, {
     description: props.description,
     runtime: lambda.Runtime.NODEJS_22_X,
@@ -103,6 +137,9 @@ export function pipelineFunction(scope: Construct, id: string, props: PipelineFu
     reservedConcurrentExecutions: props.reservedConcurrentExecutions,
     logGroup,
     role,
+    vpc: props.vpc,
+    vpcSubnets: props.vpcSubnets,
+    securityGroups: props.securityGroups,
     environment: {
       ...props.environment,
       POWERTOOLS_SERVICE_NAME: `ddbec-${props.handler}`,

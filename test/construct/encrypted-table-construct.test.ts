@@ -1,6 +1,7 @@
 import { CfnParameter, Duration, RemovalPolicy, type Stack } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -276,9 +277,35 @@ describe('ingest', () => {
     template.resourceCountIs('AWS::SQS::Queue', 0);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { EventSourceArn: 'arn:aws:sqs:eu-west-1:111111111111:orders-in' });
   });
+
+  test('an existing queue of the app without a dead-letter queue gets a warning; one with a dead-letter queue does not', () => {
+    const warningsFor = (withDeadLetterQueue: boolean) => {
+      const stack = testStack();
+      const deadLetterQueue = withDeadLetterQueue ? { queue: new sqs.Queue(stack, 'Dlq'), maxReceiveCount: 5 } : undefined;
+      const queue = new sqs.Queue(stack, 'In', { deadLetterQueue });
+      new EncryptedTableConstruct(stack, 'Orders', { ...orderKeys, ingest: { sources: [IngestSource.QUEUE], existingQueue: queue } });
+      return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('existingQueue has no dead-letter queue'));
+    };
+    expect(warningsFor(false)).toHaveLength(1);
+    expect(warningsFor(true)).toHaveLength(0);
+  });
+
+  test('a timeout given as a token still gives the new queue a valid visibility timeout', () => {
+    const { template } = synth({}, (stack) => ({ ingest: { sources: [IngestSource.QUEUE], timeout: Duration.seconds(numberParameter(stack, 'Timeout')) } }));
+    const queues = resourcesOf(template, 'AWS::SQS::Queue').map(([, resource]) => resource.Properties.VisibilityTimeout).filter((value) => value !== undefined);
+    expect(queues).toEqual([5400]);
+  });
 });
 
 describe('decrypted stream', () => {
+  test('refuses a table whose stream does not carry both images', () => {
+    const stack = testStack();
+    const table = new dynamodb.Table(stack, 'KeysOnly', { partitionKey: orderKeys.partitionKey, stream: dynamodb.StreamViewType.KEYS_ONLY });
+    expect(() => new EncryptedTableConstruct(stack, 'Orders', { existingTable: table, decryptedStream: {} })).toThrow(
+      /stream is KEYS_ONLY.*NEW_AND_OLD_IMAGES/,
+    );
+  });
+
   test('the stream mapping reports batch item failures, bisects, retries, ages out to a failure destination', () => {
     const { template } = synth({ decryptedStream: {} });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
@@ -502,6 +529,29 @@ describe('functions', () => {
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     // No managed policy: each role writes to its own log group only.
     template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+  });
+
+  test("a role of the user's replaces the function's own, and receives the grants", () => {
+    const stack = testStack();
+    const role = new iam.Role(stack, 'Given', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    new EncryptedTableConstruct(stack, 'Orders', { ...orderKeys, ingest: { role } });
+    const template = templateOf(stack);
+    template.resourceCountIs('AWS::IAM::Role', 1);
+    const [, lambdaFunction] = resourcesOf(template, 'AWS::Lambda::Function')[0];
+    expect(JSON.stringify(lambdaFunction.Properties.Role)).toContain(stack.getLogicalId(role.node.defaultChild as iam.CfnRole));
+    const granted = policyStatements(template).filter((statement) => statement.policy.includes('Given')).flatMap(actionsOf);
+    expect(granted).toEqual(expect.arrayContaining([...TableActions.ingest, 'kms:GenerateDataKey']));
+  });
+
+  test('in a VPC, the function runs in its subnets and its own role may manage the network interfaces', () => {
+    const stack = testStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    new EncryptedTableConstruct(stack, 'Orders', { ...orderKeys, ingest: { vpc } });
+    const template = templateOf(stack);
+    template.hasResourceProperties('AWS::Lambda::Function', { VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue(), SecurityGroupIds: Match.anyValue() }) });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      ManagedPolicyArns: [Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp('AWSLambdaVPCAccessExecutionRole')])]) })],
+    });
   });
 
   test('grantEncrypt and grantDecrypt give a user function only key use and table description', () => {
