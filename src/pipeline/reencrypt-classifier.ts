@@ -24,6 +24,9 @@ export interface MaterialsClassifier {
   /**
    * True when `isCurrent` needs only the description: it is then asked before decrypting, and
    * current items are never decrypted (no KMS call for them) unless a filter needs their plaintext.
+   * The description is not signed, so such items are not verified either: `alreadyCurrent`
+   * counts what the descriptions say, and an item tampered with is not found by this run
+   * (`ddbec verify` checks every item).
    */
   readonly decidesFromDescription?: boolean;
   /** Called at the start of every segment run, to learn what is current now (newest version, key ARN). */
