@@ -34,10 +34,19 @@ export function unwrapKey(wrappingKey: KeyObject, wrapped: Uint8Array, location:
   if (wrapped.length < MIN_KEY_DATA_BYTES + SEMIBLOCK_BYTES || wrapped.length % SEMIBLOCK_BYTES !== 0) {
     throw new UnwrappingError(`AES-wrapped key has invalid length ${wrapped.length}`, location);
   }
+  let unwrapped: Buffer | undefined;
   try {
     const decipher = createDecipheriv(cipherName, wrappingKey, DEFAULT_IV);
-    return Buffer.concat([decipher.update(wrapped), decipher.final()]);
+    unwrapped = decipher.update(wrapped);
+    const rest = decipher.final();
+    if (rest.length === 0) return unwrapped;
+    // Not expected (OpenSSL unwraps in update), but then no unzeroed part is left behind.
+    const whole = Buffer.concat([unwrapped, rest]);
+    unwrapped.fill(0);
+    rest.fill(0);
+    return whole;
   } catch (cause) {
+    unwrapped?.fill(0);
     throw new UnwrappingError('AES key unwrap failed: wrong key or corrupted wrapped key', location, { cause });
   }
 }

@@ -42,7 +42,8 @@ export interface AwsKmsMaterialsProviderOptions {
   readonly strict?: boolean;
   /**
    * The KMS keys items may be wrapped under, tried in order (e.g. the new key, then the old one
-   * during a rotation). Setting it turns strict mode on.
+   * during a rotation). Setting it turns strict mode on. `keyId` is always allowed, tried first
+   * when the list does not name it.
    * @default [keyId] in strict mode; any key otherwise
    */
   readonly allowedKeyIds?: readonly string[];
@@ -128,7 +129,13 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
     signingKeyParameters(this.signingKeySpec);
     if (options.allowedKeyIds !== undefined) {
       if (options.allowedKeyIds.length === 0) throw new InvalidArgumentError('allowedKeyIds must name at least one KMS key');
-      this.allowedKeyIds = [...options.allowedKeyIds];
+      if (options.allowedKeyIds.some((keyId) => typeof keyId !== 'string' || keyId.trim() === '')) {
+        throw new InvalidArgumentError('allowedKeyIds must be KMS key ARNs, key ids or aliases (non-empty strings)');
+      }
+      // The key new items are wrapped under is always allowed, first when not listed: without it
+      // this provider could not read what it writes (e.g. allowedKeyIds listing only the old key).
+      const listed = options.allowedKeyIds.some((keyId) => keyId === options.keyId);
+      this.allowedKeyIds = listed ? [...options.allowedKeyIds] : [options.keyId, ...options.allowedKeyIds];
     } else if (options.strict === true) {
       this.allowedKeyIds = [options.keyId];
     }
@@ -174,6 +181,7 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
       throw await kmsFailure(error, 'GenerateDataKey', this.kmsClient, location);
     });
     if (response.Plaintext === undefined || response.CiphertextBlob === undefined) {
+      response.Plaintext?.fill(0);
       throw new UnwrappingError('KMS GenerateDataKey returned no data key', location);
     }
     const keys = this.derivedKeys(response.Plaintext, this.contentKeySpec, this.signingKeySpec, location);
@@ -231,6 +239,7 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
         const response = await this.callKms(() => this.kmsClient.send(new DecryptCommand({ ...request, KeyId: keyId })));
         if (response.Plaintext === undefined) throw new UnwrappingError('KMS Decrypt returned no data key', location);
         if (keyId !== undefined && !sameKey(keyId, response.KeyId)) {
+          response.Plaintext.fill(0);
           throw new UnwrappingError('KMS decrypted the data key with a key other than the one requested', location);
         }
         return { dataKey: response.Plaintext, kmsKeyArn: response.KeyId };

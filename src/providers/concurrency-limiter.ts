@@ -11,13 +11,19 @@ export class ConcurrencyLimiter {
   }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.running += 1;
+    if (this.running >= this.limit || this.waiting.length > 0) {
+      // The slot is handed over by the task that frees it (see below), already counted: a caller
+      // arriving between that hand-over and this caller resuming finds no free slot to take.
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.running += 1;
+    }
     try {
       return await task();
     } finally {
-      this.running -= 1;
-      this.waiting.shift()?.();
+      const next = this.waiting.shift();
+      if (next === undefined) this.running -= 1;
+      else next();
     }
   }
 }

@@ -149,6 +149,16 @@ describe('AwsKmsMaterialsProvider against the local KMS', () => {
       await expect(decryptDynamoDbItem(oldItem, config(rotating))).resolves.toEqual(item());
       expect(stats.inputs.map((input) => input.KeyId)).toEqual([keyArn, otherKeyArn]);
     });
+
+    it('reads its own items when allowedKeyIds lists only older keys: keyId is allowed first', async () => {
+      const client = localKmsClient();
+      const stats = instrument(client);
+      const provider = new AwsKmsMaterialsProvider({ keyId: keyArn, kmsClient: client, allowedKeyIds: [otherKeyArn] });
+      const own = await encryptDynamoDbItem(item(), config(provider));
+      await expect(decryptDynamoDbItem(own, config(provider))).resolves.toEqual(item());
+      expect(stats.inputs.filter((input) => input.CiphertextBlob !== undefined).map((input) => input.KeyId)).toEqual([keyArn]);
+      expect(() => new AwsKmsMaterialsProvider({ keyId: keyArn, allowedKeyIds: [''] })).toThrow(/non-empty strings/);
+    });
   });
 
   it('decrypting a page in parallel keeps at most maxConcurrentKmsCalls KMS calls in flight', async () => {
