@@ -120,13 +120,14 @@ export class WrappedMaterialsProvider implements CryptographicMaterialsProvider 
     }
     const description = context.materialDescription ?? {};
     const wrappedText = description[MaterialDescriptionKeys.WRAPPED_KEY];
-    const contentKeySpecText = description[MaterialDescriptionKeys.CONTENT_KEY_ALGORITHM];
-    if (wrappedText === undefined || contentKeySpecText === undefined) {
-      throw new InvalidMaterialDescriptionError(
-        'the item was not written by a wrapped provider: its description lacks "amzn-ddb-env-key" or "amzn-ddb-env-alg"',
-        { tableName: context.tableName },
-      );
+    if (wrappedText === undefined) {
+      throw new InvalidMaterialDescriptionError('the item was not written by a wrapped provider: its description lacks "amzn-ddb-env-key"', {
+        tableName: context.tableName,
+      });
     }
+    // Without amzn-ddb-env-alg the Python client reads the key as AES (its default AES/256 is
+    // used for the algorithm name only), whatever its length: so do we.
+    const contentKeySpecText = description[MaterialDescriptionKeys.CONTENT_KEY_ALGORITHM] ?? CONTENT_KEY_ALGORITHM;
     const spec = parseKeySpec(contentKeySpecText, MaterialDescriptionKeys.CONTENT_KEY_ALGORITHM);
     if (spec.algorithm !== CONTENT_KEY_ALGORITHM) {
       throw new InvalidAlgorithmError(`unsupported content key algorithm "${spec.algorithm}"`, { tableName: context.tableName });
