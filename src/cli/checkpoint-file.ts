@@ -1,8 +1,10 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { DynamoDbItem } from '../format/attribute-value';
 import { addCounts, emptyCounts, type ReEncryptCounts } from '../pipeline/reencrypt-counts';
 import { segmentCheckpointToJson, segmentRequestFromJson } from '../pipeline/reencrypt-request';
-import { CliError } from './cli-error';
+import { AtomicFile } from './atomic-file';
+import { CliError, ExitCodes } from './cli-error';
+import { sameTarget, targetFromJson, targetText, type JobCommand, type JobTarget } from './job-target';
 
 /** Where one parallel-scan segment stands. */
 export interface SegmentProgress {
@@ -20,16 +22,27 @@ export interface JobProgress {
   readonly tableName: string;
   readonly totalSegments: number;
   readonly dryRun: boolean;
+  /** What the job is for: resuming it with other materials would skip items not under them. */
+  readonly target: JobTarget;
   readonly segments: SegmentProgress[];
 }
 
-const FORMAT = 'ddbec-checkpoint/1';
+/** What a run expects of a checkpoint it resumes. */
+export type JobIdentity = Pick<JobProgress, 'tableName' | 'totalSegments' | 'dryRun' | 'target'>;
 
-export function freshJobProgress(tableName: string, totalSegments: number, dryRun: boolean): JobProgress {
+const FORMAT = 'ddbec-checkpoint/2';
+/** Checkpoints of earlier versions did not record the target, so they cannot be checked against a run. */
+const UNCHECKABLE_FORMATS = new Set(['ddbec-checkpoint/1']);
+const START_OVER = 'use a new --checkpoint file, or delete this one to start over';
+const ADVICE = `${START_OVER} (to resume it, give the settings of the run that wrote it)`;
+
+export function freshJobProgress(identity: JobIdentity): JobProgress {
+  const { tableName, totalSegments, dryRun, target } = identity;
   return {
     tableName,
     totalSegments,
     dryRun,
+    target,
     segments: Array.from({ length: totalSegments }, (_, segment) => ({ segment, done: false, counts: emptyCounts(), failureReasons: {} })),
   };
 }
@@ -49,10 +62,11 @@ export function jobCounts(job: JobProgress): { counts: ReEncryptCounts; failureR
 }
 
 /**
- * The `--checkpoint FILE` of encrypt-table and reencrypt. Each save writes a temporary file
- * and renames it over the old one, so a kill at any moment leaves either the previous state or
- * the new one, never half a file. Saves are queued one after another and each writes the state
- * as it is then, so concurrent segments cannot interleave their writes.
+ * The `--checkpoint FILE` of encrypt-table and reencrypt. Each save writes a temporary file,
+ * fsyncs it and renames it over the old one, so a kill at any moment leaves either the previous
+ * state or the new one, never half a file; a failed save removes its temporary file. Saves are
+ * queued one after another and each writes the state as it is then, so concurrent segments
+ * cannot interleave their writes.
  */
 export class CheckpointFile {
   private queue: Promise<void> = Promise.resolve();
@@ -61,9 +75,10 @@ export class CheckpointFile {
 
   /**
    * The saved job, or undefined when the file does not exist yet. A file for another table,
-   * segment count or kind of run (dry or not) is refused: resuming it would skip or repeat items.
+   * segment count, kind of run (dry or not), command or target materials is refused: resuming
+   * it would skip or repeat items.
    */
-  async load(expected: { tableName: string; totalSegments: number; dryRun: boolean }): Promise<JobProgress | undefined> {
+  async load(expected: JobIdentity): Promise<JobProgress | undefined> {
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
@@ -72,11 +87,14 @@ export class CheckpointFile {
       throw new CliError(`cannot read the checkpoint file ${this.path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
     const job = parseCheckpoint(text, this.path);
-    const mismatch = (what: string, saved: unknown, given: unknown) =>
-      new CliError(`the checkpoint file ${this.path} is for ${what} ${String(saved)}, not ${String(given)}: use another file, or the same settings as the run that wrote it`);
-    if (job.tableName !== expected.tableName) throw mismatch('table', `"${job.tableName}"`, `"${expected.tableName}"`);
-    if (job.totalSegments !== expected.totalSegments) throw mismatch('--segments', job.totalSegments, expected.totalSegments);
-    if (job.dryRun !== expected.dryRun) throw mismatch('a run with --dry-run', job.dryRun, expected.dryRun);
+    const mismatch = (saved: string, given: string) => new CliError(`the checkpoint file ${this.path} is for ${saved}, not ${given}: ${ADVICE}`);
+    if (job.tableName !== expected.tableName) throw mismatch(`table "${job.tableName}"`, `"${expected.tableName}"`);
+    if (job.totalSegments !== expected.totalSegments) throw mismatch(`--segments ${job.totalSegments}`, String(expected.totalSegments));
+    if (job.dryRun !== expected.dryRun) throw mismatch(`a run with --dry-run ${job.dryRun}`, String(expected.dryRun));
+    if (job.target.command !== expected.target.command) throw mismatch(job.target.command, expected.target.command);
+    if (!sameTarget(job.target.materials, expected.target.materials)) {
+      throw mismatch(`a job to ${targetText(job.target.materials)}`, `to ${targetText(expected.target.materials)}`);
+    }
     return job;
   }
 
@@ -88,12 +106,14 @@ export class CheckpointFile {
   }
 
   private async write(job: JobProgress): Promise<void> {
-    const temporary = `${this.path}.${process.pid}.tmp`;
+    let file: AtomicFile | undefined;
     try {
-      await writeFile(temporary, `${JSON.stringify(checkpointJson(job), null, 2)}\n`, 'utf8');
-      await rename(temporary, this.path);
+      file = await AtomicFile.create(this.path);
+      await file.write(`${JSON.stringify(checkpointJson(job), null, 2)}\n`);
+      await file.commit();
     } catch (error) {
-      throw new CliError(`cannot write the checkpoint file ${this.path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 1);
+      await file?.discard();
+      throw new CliError(`cannot write the checkpoint file ${this.path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, ExitCodes.FAILURE);
     }
   }
 }
@@ -105,6 +125,9 @@ function checkpointJson(job: JobProgress): Record<string, unknown> {
     tableName: job.tableName,
     totalSegments: job.totalSegments,
     dryRun: job.dryRun,
+    command: job.target.command,
+    // Key ids and table names only: nothing secret.
+    materials: job.target.materials,
     complete: jobComplete(job),
     updatedAt: new Date().toISOString(),
     counts,
@@ -127,16 +150,24 @@ function parseCheckpoint(text: string, path: string): JobProgress {
   } catch {
     throw broken('not JSON');
   }
+  if (json !== null && typeof json === 'object' && typeof json.format === 'string' && UNCHECKABLE_FORMATS.has(json.format)) {
+    throw new CliError(
+      `the checkpoint file ${path} was written by an earlier ddbec (${json.format}) that did not record the command and materials of its job, so it cannot be checked against this run: ${START_OVER}`,
+    );
+  }
   if (json === null || typeof json !== 'object' || json.format !== FORMAT) throw broken(`no "format": "${FORMAT}"`);
-  const { tableName, totalSegments, dryRun, segments } = json;
+  const { tableName, totalSegments, dryRun, command, materials, segments } = json;
   if (typeof tableName !== 'string' || typeof totalSegments !== 'number' || typeof dryRun !== 'boolean' || !Array.isArray(segments)) {
     throw broken('tableName, totalSegments, dryRun or segments missing');
   }
+  const target = targetFromJson(materials);
+  if (!isJobCommand(command) || target === undefined) throw broken('command or materials missing');
   if (segments.length !== totalSegments) throw broken(`${segments.length} segments recorded for totalSegments ${totalSegments}`);
   return {
     tableName,
     totalSegments,
     dryRun,
+    target: { command, materials: target },
     segments: segments.map((entry: unknown, index) => {
       const fields = (entry ?? {}) as Record<string, unknown>;
       if (fields.segment !== index || typeof fields.done !== 'boolean') throw broken(`segment ${index} is malformed`);
@@ -156,6 +187,10 @@ function parseCheckpoint(text: string, path: string): JobProgress {
       };
     }),
   };
+}
+
+function isJobCommand(value: unknown): value is JobCommand {
+  return value === 'encrypt-table' || value === 'reencrypt';
 }
 
 function countsFrom(value: unknown): ReEncryptCounts {

@@ -2,6 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { EnvironmentNames as Names } from '../pipeline/environment-names';
 import { readReEncryptConfig, type ReEncryptConfig } from '../pipeline/pipeline-config';
 import { CliError } from './cli-error';
+import { closestName } from './closest-name';
+
+const KNOWN_NAMES: readonly string[] = Object.values(Names);
 
 /**
  * The materials and attribute actions a command works with: the construct's Lambda
@@ -60,6 +63,8 @@ export async function tableNameSetting(flags: MaterialsFlags): Promise<string> {
 /**
  * A JSON object of variable names to values. Numbers and booleans are accepted as the
  * construct's tests and hand-written files may have them; anything else is refused by name.
+ * So is a name the pipeline does not know: a misspelt setting would otherwise be ignored, and
+ * a misspelt DDBEC_ALLOWED_KMS_KEY_IDS would silently turn the key restriction off.
  */
 export async function readConfigFile(path: string): Promise<Record<string, string>> {
   let text: string;
@@ -79,6 +84,9 @@ export async function readConfigFile(path: string): Promise<Record<string, strin
   }
   const environment: Record<string, string> = {};
   for (const [name, value] of Object.entries(json as Record<string, unknown>)) {
+    if (!KNOWN_NAMES.includes(name)) {
+      throw new CliError(`the --config file ${path}: unknown setting ${JSON.stringify(name)} (did you mean ${closestName(name, KNOWN_NAMES)}?)`);
+    }
     if (typeof value === 'string') environment[name] = value;
     else if (typeof value === 'number' || typeof value === 'boolean') environment[name] = String(value);
     // Attribute actions are JSON inside a variable; an object given as is saves the user an escape.

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { CliError } from './cli-error';
 
 /**
  * Options several commands share, declared once so that their names, defaults and help read
@@ -48,6 +49,24 @@ export function addMaterialsOptions(command: Command): Command {
     .option('--meta-store-table <name>', 'most-recent: the MetaStore table (overrides DDBEC_META_STORE_TABLE_NAME)')
     .option('--material-name <name>', 'most-recent: the material name (overrides DDBEC_MATERIAL_NAME)')
     .option('--attribute-actions <json>', 'e.g. \'{"default":"ENCRYPT_AND_SIGN","attributes":{"status":"SIGN_ONLY"}}\' (overrides DDBEC_ATTRIBUTE_ACTIONS; default: everything ENCRYPT_AND_SIGN, keys SIGN_ONLY)');
+}
+
+/**
+ * How a parallel scan is split and paced: every scanning command takes these. The rate and the
+ * checkpoint are encrypt-table's and reencrypt's only, which add them themselves.
+ */
+export function addScanOptions(command: Command, pageSize: { readonly help: string; readonly defaultValue?: number }): Command {
+  return command
+    .option('--segments <n>', 'parallel scan segments (DynamoDB TotalSegments)', wholeNumber(1, 1_000_000), 4)
+    .option('--concurrency <n>', 'segments scanned at once (default: --segments)', wholeNumber(1))
+    .option('--page-size <n>', pageSize.help, wholeNumber(1, 1000), pageSize.defaultValue);
+}
+
+/** `--concurrency`, defaulting to one lane per segment; more lanes than segments would have nothing to do. */
+export function concurrencyWithin(concurrency: number | undefined, segments: number): number {
+  const lanes = concurrency ?? segments;
+  if (lanes > segments) throw new CliError(`--concurrency ${lanes} is more than --segments ${segments}: at most one run per segment at a time`);
+  return lanes;
 }
 
 export function addProgressOptions(command: Command): Command {

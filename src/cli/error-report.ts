@@ -1,7 +1,8 @@
-import { DynamoDbEncryptionError } from '../errors';
+import { DynamoDbEncryptionError, KmsError } from '../errors';
 import { ReEncryptSegmentError } from '../pipeline/reencrypt-errors';
 import { ConfigurationError } from '../pipeline/pipeline-config';
 import { CliError, ExitCodes, ResumableFailure } from './cli-error';
+import { explainAwsFailure, isUnreachable, singleLine, unreachableHint, type AwsFailure, type AwsService } from './aws-failure-hint';
 import { flagForVariable } from './cli-config';
 
 /**
@@ -28,14 +29,17 @@ function describeError(error: unknown): string {
     const hint = flags.length === 0 ? '' : ` (set with ${flags.join(', ')} or in the --config file)`;
     return `${error.message}${hint}`;
   }
+  const libraryFailure = innermostLibraryFailure(error);
+  const service = serviceOf(error);
+  // The library's KMS error already names the endpoint it could not reach: add what to change.
+  if (libraryFailure instanceof KmsError && isUnreachable(libraryFailure.kmsErrorName)) return `${singleLine(libraryFailure.message)}: ${unreachableHint('KMS')}`;
   // The most telling failure is usually the innermost AWS one (a segment error wraps a KMS
   // error which wraps AccessDeniedException): explain that one, keeping the library's context.
   const awsFailure = innermostAwsFailure(error);
   if (awsFailure !== undefined) {
-    const explained = explainAwsFailure(awsFailure);
+    const explained = explainAwsFailure(awsFailure, service, libraryFailure?.tableName);
     if (explained !== undefined) return explained;
   }
-  const libraryFailure = innermostLibraryFailure(error);
   if (libraryFailure !== undefined) {
     const awsName = awsFailure?.name;
     return awsName === undefined || libraryFailure.message.includes(awsName) ? singleLine(libraryFailure.message) : `${singleLine(libraryFailure.message)} (${awsName})`;
@@ -60,41 +64,24 @@ function innermostLibraryFailure(error: unknown): DynamoDbEncryptionError | unde
   return found;
 }
 
-interface AwsFailure {
-  readonly name: string;
-  readonly message: string;
-}
-
+/**
+ * The innermost failure of the SDK: one with a name of its own (AccessDeniedException...), or
+ * a plain Node error carrying a network code (ECONNREFUSED...).
+ */
 function innermostAwsFailure(error: unknown): AwsFailure | undefined {
   let found: AwsFailure | undefined;
   for (let current = error, depth = 0; current instanceof Error && depth < 10; current = (current as { cause?: unknown }).cause, depth++) {
-    if (!(current instanceof DynamoDbEncryptionError) && current.name !== 'Error') found = { name: current.name, message: current.message };
+    const code = (current as { code?: unknown }).code;
+    const networkCode = typeof code === 'string' && isUnreachable(code) ? code : undefined;
+    if (!(current instanceof DynamoDbEncryptionError) && (current.name !== 'Error' || networkCode !== undefined)) found = { name: current.name, message: current.message, code: networkCode };
   }
   return found;
 }
 
-function explainAwsFailure({ name, message }: AwsFailure): string | undefined {
-  const text = singleLine(message);
-  switch (name) {
-    case 'ResourceNotFoundException':
-      return `${text} (ResourceNotFoundException): check --table (or DDBEC_TABLE_NAME), --region and --endpoint-url`;
-    case 'CredentialsProviderError':
-      return `no AWS credentials found (CredentialsProviderError): set AWS_PROFILE or --profile, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role is available`;
-    case 'AccessDeniedException':
-    case 'UnrecognizedClientException':
-    case 'InvalidSignatureException':
-    case 'ExpiredTokenException':
-      return `AWS refused the request (${name}): ${text}`;
-    case 'NotFoundException':
-      return `KMS key not found (NotFoundException): ${text}; check --kms-key-id and --allowed-kms-key-ids`;
-    case 'DisabledException':
-    case 'KMSInvalidStateException':
-      return `the KMS key cannot be used (${name}): ${text}`;
-    default:
-      return undefined;
+/** The CLI talks to two services; a failure of KMS always comes wrapped in the library's KmsError. */
+function serviceOf(error: unknown): AwsService {
+  for (let current = error, depth = 0; current instanceof Error && depth < 10; current = (current as { cause?: unknown }).cause, depth++) {
+    if (current instanceof KmsError) return 'KMS';
   }
-}
-
-function singleLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+  return 'DynamoDB';
 }

@@ -8,6 +8,7 @@ import { reEncryptorFromConfig } from '../pipeline/reencrypt-from-config';
 import type { ScanReEncryptor, ScanReEncryptorOptions } from '../pipeline/scan-reencryptor';
 import { freshJobProgress, jobComplete, jobCounts, type CheckpointFile, type JobProgress, type SegmentProgress } from './checkpoint-file';
 import type { Interruption } from './interruption';
+import { jobTarget, type JobCommand } from './job-target';
 import { nativeJson } from './native-json';
 import type { ProgressReporter } from './progress';
 
@@ -19,6 +20,8 @@ import type { ProgressReporter } from './progress';
 const RUN_MILLISECONDS = 1000;
 
 export interface ReEncryptionJobOptions {
+  /** Recorded in the checkpoint with the target materials: a file of another job is refused. */
+  readonly command: JobCommand;
   readonly config: ReEncryptConfig;
   readonly clients: AwsClients;
   readonly tableInfo: TableInfo;
@@ -55,8 +58,9 @@ export interface ReEncryptionJobResult {
  */
 export async function runReEncryptionJob(options: ReEncryptionJobOptions): Promise<ReEncryptionJobResult> {
   const { tableInfo, totalSegments, dryRun, checkpoint, interruption } = options;
-  const saved = await checkpoint?.load({ tableName: tableInfo.name, totalSegments, dryRun });
-  const job = saved ?? freshJobProgress(tableInfo.name, totalSegments, dryRun);
+  const identity = { tableName: tableInfo.name, totalSegments, dryRun, target: await jobTarget(options.command, options.config.materials, options.clients) };
+  const saved = await checkpoint?.load(identity);
+  const job = saved ?? freshJobProgress(identity);
   if (saved !== undefined && jobComplete(saved)) return { job, interrupted: false, alreadyComplete: true, resumed: true };
   // The file exists from the start, so that a kill before the first page still leaves a valid one.
   await checkpoint?.save(job);
@@ -100,7 +104,12 @@ export async function runReEncryptionJob(options: ReEncryptionJobOptions): Promi
         failure ??= { error };
       }
       report();
-      await checkpoint?.save(job);
+      // A save that fails is the job's failure: every lane stops at its next page boundary,
+      // instead of this lane alone leaving while the others go on unsaved. It wins over an
+      // earlier failure, which would otherwise be reported as "progress saved".
+      await checkpoint?.save(job).catch((error: unknown) => {
+        failure = { error };
+      });
     }
   };
 
@@ -109,7 +118,13 @@ export async function runReEncryptionJob(options: ReEncryptionJobOptions): Promi
     for (let segment = pending.shift(); segment !== undefined && !stopRequested(); segment = pending.shift()) await runSegment(engine, segment);
   };
   try {
-    await Promise.all(Array.from({ length: lanes }, lane));
+    await Promise.all(
+      Array.from({ length: lanes }, () =>
+        lane().catch((error: unknown) => {
+          failure ??= { error };
+        }),
+      ),
+    );
   } finally {
     report();
     progress.finish(failure === undefined);

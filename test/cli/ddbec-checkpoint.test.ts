@@ -106,7 +106,15 @@ test('a job interrupted with SIGINT and then killed with SIGKILL resumes from it
   expect({ code: second.code, signal: second.signal }).toEqual({ code: null, signal: 'SIGKILL' });
   const atKill = readCheckpoint(checkpoint);
   expect(atKill.complete).toBe(false);
-  const writtenAtKill = await encryptedSignatures(tableName);
+  // Writes the killed process had already sent may still land in DynamoDB Local: wait until the
+  // table stops changing before counting what the kill left behind.
+  let writtenAtKill = await encryptedSignatures(tableName);
+  for (let settled = false; !settled; ) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const again = await encryptedSignatures(tableName);
+    settled = again.size === writtenAtKill.size;
+    writtenAtKill = again;
+  }
   expect(writtenAtKill.size).toBeGreaterThanOrEqual(atKill.counts.encrypted);
   expect(writtenAtKill.size).toBeLessThan(ITEMS);
 
@@ -150,7 +158,7 @@ test('a job interrupted with SIGINT and then killed with SIGKILL resumes from it
   const otherSegments = await runDdbec(job.map((arg) => (arg === '4' ? '8' : arg)));
   expect(otherSegments.code).toBe(2);
   expect(otherSegments.stderr.trim()).toBe(
-    `ddbec: error: the checkpoint file ${checkpoint} is for --segments 4, not 8: use another file, or the same settings as the run that wrote it`,
+    `ddbec: error: the checkpoint file ${checkpoint} is for --segments 4, not 8: use a new --checkpoint file, or delete this one to start over (to resume it, give the settings of the run that wrote it)`,
   );
   const otherTableName = uniqueName('cli-checkpoint-other');
   tables.push(otherTableName);

@@ -1,7 +1,8 @@
 /**
- * `ddbec describe` (materials from the description alone, with KMS unreachable), every
- * `--help` text, and the one-line errors: a missing table, a bad configuration, no
- * credentials, a KMS key that does not exist.
+ * `ddbec describe` (materials from the description alone, with KMS unreachable; keys of more
+ * digits than a JavaScript number holds; --key checked against the key schema), every
+ * `--help` text, and the one-line errors: a missing table, a bad configuration, a misspelt
+ * --config setting, no credentials, a KMS key that does not exist, an unreachable endpoint.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -90,6 +91,46 @@ describe('describe', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`ddbec: error: no item with key {"pk":"nobody","sk":0} in table "${tableName}"\n`);
   });
+
+  test('a key the table\'s key schema does not take is a usage error naming the attribute and the table', async () => {
+    const schema = `table "${tableName}" (its key: pk (S), sk (N))`;
+    const refused = async (key: string) => {
+      const result = await runDdbec(['describe', '--table', tableName, '--key', key], { env: NO_KMS });
+      expect(result.code).toBe(2);
+      return result.stderr;
+    };
+    expect(await refused('{"pk":"customer-0001"}')).toBe(`ddbec: error: --key lacks the sort key "sk" of ${schema}\n`);
+    expect(await refused('{"pk":"customer-0001","sk":"1"}')).toBe(`ddbec: error: --key attribute "sk" of ${schema} must be a number, not a string\n`);
+    expect(await refused('{"pk":1,"sk":1}')).toBe(`ddbec: error: --key attribute "pk" of ${schema} must be a string, not a number\n`);
+    expect(await refused('{"pk":"customer-0001","sk":1,"card":"x"}')).toBe(`ddbec: error: --key attribute "card" is not a key attribute of ${schema}\n`);
+    expect(await refused('{"pk":"customer-0001","sk":1,"sk":2}')).toBe('ddbec: error: --key names attribute "sk" twice\n');
+  });
+
+  test('keys of more digits than a JavaScript number holds keep every digit: --key finds the item, --json and verify print it exactly', async () => {
+    const bigKeyTable = uniqueName('cli-describe-big');
+    tables.push(bigKeyTable);
+    await createPkSkTable(dynamoDb, bigKeyTable);
+    const BIG = '12345678901234567890'; // above 2^53: JSON.parse would make it ...7000
+    const NEIGHBOUR = '12345678901234567000';
+    await dynamoDb.send(new PutItemCommand({ TableName: bigKeyTable, Item: { pk: { S: 'a' }, sk: { N: BIG }, note: { S: 'this one' } } }));
+    await dynamoDb.send(new PutItemCommand({ TableName: bigKeyTable, Item: { pk: { S: 'a' }, sk: { N: NEIGHBOUR }, note: { S: 'not this one' } } }));
+    const exactKey = `{"pk":"a","sk":${BIG}}`;
+
+    const described = await runDdbec(['describe', '--table', bigKeyTable, '--key', exactKey, '--json'], { env: NO_KMS });
+    expect(described.stderr).toBe('');
+    expect(described.code).toBe(0);
+    expect(described.stdout).toBe(`{"key":${exactKey},"provider":"plaintext","providerText":"none: plaintext (no signature, no material description)"}\n`);
+
+    const scanned = await runDdbec(['describe', '--table', bigKeyTable, '--json'], { env: NO_KMS });
+    expect(scanned.stdout).toContain(`{"key":${exactKey},`);
+    expect(scanned.stdout).toContain(`{"key":{"pk":"a","sk":${NEIGHBOUR}},`);
+
+    // Plaintext items only: nothing for KMS to do, every key printed as a bad item.
+    const verified = await runDdbec(['verify', '--table', bigKeyTable, '--materials', 'direct-kms', '--kms-key-id', keyArn, '--allow-plaintext', '--json'], { env: NO_KMS });
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toContain(`{"key":${exactKey},"problem":"plaintext"}`);
+    expect(verified.stdout).toContain(`{"key":{"pk":"a","sk":${NEIGHBOUR}},"problem":"plaintext"}`);
+  });
 });
 
 describe('--help', () => {
@@ -116,6 +157,22 @@ describe('--help', () => {
     }
     expect(result.stdout).toContain(`Examples:\n  $ ddbec ${name} `);
     expect(result.stdout).toContain('Exit status:');
+  });
+
+  test.each(['encrypt-table', 'reencrypt', 'export', 'verify'])('%s --help says what an interruption does and which commands take --rate and --checkpoint', async (name) => {
+    const result = await runDdbec([name, '--help']);
+    const text = result.stdout.replace(/\s+/g, ' ');
+    expect(text).toContain('Interruption (Ctrl-C, SIGTERM): the pages in flight finish');
+    for (const option of ['--segments <n>', '--concurrency <n>', '--page-size <n>']) expect(result.stdout).toContain(option);
+    if (name === 'export' || name === 'verify') {
+      expect(result.stdout).not.toContain('--rate <units>');
+      expect(result.stdout).not.toContain('--checkpoint <file>');
+      expect(text).toContain('There is no checkpoint (--checkpoint and --rate are options of encrypt-table and reencrypt only)');
+    } else {
+      expect(result.stdout).toContain('--rate <units>');
+      expect(result.stdout).toContain('--checkpoint <file>');
+      expect(text).toContain('rerun with the same --checkpoint FILE and settings to resume');
+    }
   });
 });
 
@@ -159,6 +216,26 @@ describe('errors are one line, without a stack trace unless --debug', () => {
     const badOption = await runDdbec(['encrypt-table', '--config', notJson, '--segments', '0']);
     expect(badOption.code).toBe(2);
     expect(badOption.stderr).toContain("ddbec: error: option '--segments <n>' argument '0' is invalid");
+  });
+
+  test('a --config setting the pipeline does not know is refused by name, with the closest valid one', async () => {
+    // Misspelt, the key restriction would silently be off: items under any key would pass.
+    const config = writeConfigFile(directory, { DDBEC_TABLE_NAME: tableName, DDBEC_MATERIALS: 'direct-kms', DDBEC_KMS_KEY_ID: keyArn, DDBEC_ALLOWED_KMS_KEYIDS: keyArn }, 'typo.json');
+    const result = await runDdbec(['verify', '--config', config]);
+    expect(result.code).toBe(2);
+    oneLine(result.stderr);
+    expect(result.stderr).toBe(`ddbec: error: the --config file ${config}: unknown setting "DDBEC_ALLOWED_KMS_KEYIDS" (did you mean DDBEC_ALLOWED_KMS_KEY_IDS?)\n`);
+    const describeConfig = writeConfigFile(directory, { DDBEC_TABLENAME: tableName }, 'typo-table.json');
+    const described = await runDdbec(['describe', '--config', describeConfig]);
+    expect(described.code).toBe(2);
+    expect(described.stderr).toBe(`ddbec: error: the --config file ${describeConfig}: unknown setting "DDBEC_TABLENAME" (did you mean DDBEC_TABLE_NAME?)\n`);
+  });
+
+  test('an unreachable DynamoDB endpoint names the service and --endpoint-url', async () => {
+    const result = await runDdbec(['describe', '--table', tableName, '--endpoint-url', 'http://127.0.0.1:9']);
+    expect(result.code).toBe(1);
+    oneLine(result.stderr);
+    expect(result.stderr).toBe('ddbec: error: cannot reach DynamoDB (connect ECONNREFUSED 127.0.0.1:9): check --endpoint-url (or AWS_ENDPOINT_URL_DYNAMODB), --region and the network\n');
   });
 
   test('no credentials anywhere', async () => {

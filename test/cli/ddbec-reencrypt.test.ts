@@ -2,7 +2,10 @@
  * `ddbec encrypt-table` and `ddbec reencrypt` as child processes against DynamoDB Local and the
  * local KMS: a backfill whose items then decrypt with the KMS provider, a dry run that writes
  * nothing, a rotation to a new key with the old one allowed, and a rerun that finds all current.
+ * A checkpoint file belongs to one job: reused for the next rotation it is refused, not taken
+ * for "already complete".
  */
+import { join } from 'node:path';
 import { DeleteTableCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import { TableCrypto } from '../../src/encrypted/table-crypto';
@@ -136,7 +139,8 @@ test('most-recent: after a MetaStore rotation reencrypt moves items to the new v
   // The endpoint given as a flag instead of the SDK's environment variable.
   const flags = ['--table', tableName, '--materials', 'most-recent', '--kms-key-id', keyArn, '--meta-store-table', metaStoreTable, '--material-name', 'orders'];
   const endpoint = { AWS_ENDPOINT_URL_DYNAMODB: undefined, AWS_ENDPOINT_URL: undefined };
-  const backfill = await runDdbec(['encrypt-table', ...flags, '--endpoint-url', process.env.AWS_ENDPOINT_URL_DYNAMODB as string], { env: endpoint });
+  const checkpoint = ['--checkpoint', join(temporaryDirectory(), 'backfill.json')];
+  const backfill = await runDdbec(['encrypt-table', ...flags, ...checkpoint, '--endpoint-url', process.env.AWS_ENDPOINT_URL_DYNAMODB as string], { env: endpoint });
   expect(backfill.stderr).not.toContain('error');
   expect(backfill.code).toBe(0);
   const versions = async () =>
@@ -147,6 +151,12 @@ test('most-recent: after a MetaStore rotation reencrypt moves items to the new v
   expect(await versions()).toEqual(Array.from({ length: 12 }, () => 0));
 
   await metaStore.newProvider('orders');
+  // The same table and material name, but a new version: the backfill's file is of another job.
+  const reused = await runDdbec(['encrypt-table', ...flags, ...checkpoint]);
+  expect(reused.code).toBe(2);
+  expect(reused.stderr).toContain(
+    `is for a job to MetaStore ${metaStoreTable} material "orders" (newest version 0), not to MetaStore ${metaStoreTable} material "orders" (newest version 1): use a new --checkpoint file`,
+  );
   const tampered = samplePlaintextItem(4);
   await dynamoDb.send(new UpdateItemCommand({ TableName: tableName, Key: { pk: tampered.pk, sk: tampered.sk }, UpdateExpression: 'SET category = :forged', ExpressionAttributeValues: { ':forged': { S: 'forged' } } }));
   const rotation = await runDdbec(['reencrypt', ...flags, '--json']);
@@ -155,4 +165,32 @@ test('most-recent: after a MetaStore rotation reencrypt moves items to the new v
   expect(rotation.stderr).toContain(`ddbec: item {"pk":"${tampered.pk.S}","sk":${tampered.sk.N}} left unchanged: SignatureVerificationError`);
   expect(rotation.stderr).not.toContain('secret-card');
   expect((await versions()).sort()).toEqual([...Array.from({ length: 11 }, () => 1), 0].sort());
+});
+
+test('the checkpoint of an earlier rotation is refused for the next one (or for another command), instead of reporting it complete', async () => {
+  const { tableName, plaintext } = await plaintextTable(12);
+  const [key1, key2, key3] = [await newKey(), await newKey(), await newKey()];
+  const common = ['--table', tableName, '--materials', 'direct-kms', '--attribute-actions', ACTIONS_JSON];
+  expect((await runDdbec(['encrypt-table', ...common, '--kms-key-id', key1])).code).toBe(0);
+  const checkpoint = join(temporaryDirectory(), 'rotation.json');
+  const first = await runDdbec(['reencrypt', ...common, '--kms-key-id', key2, '--allowed-kms-key-ids', `${key2},${key1}`, '--checkpoint', checkpoint, '--json']);
+  expect(first.code).toBe(0);
+  expect(summary(first.stdout)).toMatchObject({ complete: true, counts: { reencrypted: 12 } });
+
+  const next = await runDdbec(['reencrypt', ...common, '--kms-key-id', key3, '--allowed-kms-key-ids', `${key3},${key2}`, '--checkpoint', checkpoint]);
+  expect(next.code).toBe(2);
+  expect(next.stdout).toBe('');
+  expect(next.stderr).toBe(
+    `ddbec: error: the checkpoint file ${checkpoint} is for a job to KMS key ${key2} (allowed ${key2},${key1}), not to KMS key ${key3} (allowed ${key3},${key2}): ` +
+      'use a new --checkpoint file, or delete this one to start over (to resume it, give the settings of the run that wrote it)\n',
+  );
+  const otherCommand = await runDdbec(['encrypt-table', ...common, '--kms-key-id', key2, '--allowed-kms-key-ids', `${key2},${key1}`, '--checkpoint', checkpoint]);
+  expect(otherCommand.code).toBe(2);
+  expect(otherCommand.stderr).toContain(`the checkpoint file ${checkpoint} is for reencrypt, not encrypt-table: use a new --checkpoint file`);
+  await expectAllUnder(tableName, key2, plaintext);
+
+  const withNewFile = await runDdbec(['reencrypt', ...common, '--kms-key-id', key3, '--allowed-kms-key-ids', `${key3},${key2}`, '--checkpoint', join(temporaryDirectory(), 'next.json'), '--json']);
+  expect(withNewFile.code).toBe(0);
+  expect(summary(withNewFile.stdout)).toMatchObject({ complete: true, alreadyComplete: false, counts: { reencrypted: 12 } });
+  await expectAllUnder(tableName, key3, plaintext);
 });

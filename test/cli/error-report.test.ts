@@ -1,14 +1,15 @@
 /**
  * The one line `ddbec: error: ...` for failures the local backends cannot produce (KMS access
  * denied, expired tokens) and for the wrapping the engines add (a segment error around a KMS
- * error around the SDK's), with the exit status each gets.
+ * error around the SDK's), with the exit status each gets; an unreachable endpoint and
+ * throttling with what to change.
  */
 import { CliError, ResumableFailure } from '../../src/cli/cli-error';
 import { errorLine, exitCodeFor } from '../../src/cli/error-report';
-import { KmsError, SignatureVerificationError } from '../../src/errors';
+import { KmsError, KmsThrottlingError, SignatureVerificationError } from '../../src/errors';
 import { ConfigurationError } from '../../src/pipeline/pipeline-config';
 import { emptyCounts } from '../../src/pipeline/reencrypt-counts';
-import { ReEncryptSegmentError } from '../../src/pipeline/reencrypt-errors';
+import { CapacityExhaustedError, ReEncryptSegmentError } from '../../src/pipeline/reencrypt-errors';
 
 function awsError(name: string, message: string): Error {
   const error = new Error(message);
@@ -47,4 +48,42 @@ test('configuration problems name the flags; usage problems exit 2, others 1', (
   expect(exitCodeFor(new CliError('no item', 1))).toBe(1);
   expect(exitCodeFor(new Error('boom'))).toBe(1);
   expect(errorLine(new TypeError('a\nb'))).toBe('ddbec: error: TypeError: a b');
+});
+
+function networkError(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+test('an unreachable endpoint names the service and the setting that says where it is', () => {
+  // DynamoDB: the SDK's own Node error, bare or inside a segment error.
+  const refused = networkError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:9');
+  expect(errorLine(refused)).toBe(
+    'ddbec: error: cannot reach DynamoDB (connect ECONNREFUSED 127.0.0.1:9): check --endpoint-url (or AWS_ENDPOINT_URL_DYNAMODB), --region and the network',
+  );
+  const segment = new ReEncryptSegmentError('segment 0 of 4 stopped: Error', 'orders', undefined, emptyCounts(), { cause: networkError('ENOTFOUND', 'getaddrinfo ENOTFOUND dynamodb.nowhere.invalid') });
+  expect(errorLine(segment)).toBe(
+    'ddbec: error: cannot reach DynamoDB (getaddrinfo ENOTFOUND dynamodb.nowhere.invalid): check --endpoint-url (or AWS_ENDPOINT_URL_DYNAMODB), --region and the network',
+  );
+  expect(exitCodeFor(segment)).toBe(1);
+  // KMS: the library's error names the endpoint already.
+  const kms = new KmsError('cannot reach KMS at http://127.0.0.1:9 for Decrypt (ECONNREFUSED)', { tableName: 'orders' }, { cause: refused, kmsErrorName: 'ECONNREFUSED' });
+  expect(errorLine(kms)).toBe(
+    'ddbec: error: cannot reach KMS at http://127.0.0.1:9 for Decrypt (ECONNREFUSED) (table "orders"): check --kms-endpoint-url (or AWS_ENDPOINT_URL_KMS), --region and the network',
+  );
+});
+
+test('throttling beyond the retries says to lower --rate or --concurrency, or to raise the capacity', () => {
+  const throttled = awsError('ProvisionedThroughputExceededException', 'The level of configured provisioned throughput for the table was exceeded.');
+  const exhausted = new CapacityExhaustedError('DynamoDB kept throttling Scan after 8 retries', { tableName: 'orders' }, { cause: throttled });
+  const segment = new ReEncryptSegmentError('segment 1 of 4 stopped: CapacityExhaustedError', 'orders', undefined, emptyCounts(), { cause: exhausted });
+  expect(errorLine(new ResumableFailure(segment, 'job.json'))).toBe(
+    'ddbec: error: DynamoDB throttled the requests beyond the SDK\'s retries (ProvisionedThroughputExceededException) (table "orders"): lower --rate or --concurrency, or raise the table\'s capacity (or make it on-demand); progress saved: resume with --checkpoint job.json',
+  );
+  expect(errorLine(awsError('ThrottlingException', 'Rate exceeded'))).toBe(
+    "ddbec: error: DynamoDB throttled the requests beyond the SDK's retries (ThrottlingException): lower --rate or --concurrency, or raise the table's capacity (or make it on-demand)",
+  );
+  const kms = new KmsThrottlingError('KMS throttled Decrypt after every retry (ThrottlingException)', { tableName: 'orders' }, { cause: awsError('ThrottlingException', 'Rate exceeded'), kmsErrorName: 'ThrottlingException' });
+  expect(errorLine(kms)).toBe(
+    'ddbec: error: KMS throttled the requests beyond the SDK\'s retries (ThrottlingException) (table "orders"): lower --rate or --concurrency, or ask for a higher KMS request quota',
+  );
 });

@@ -1,5 +1,4 @@
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import { Command } from 'commander';
 import type { DynamoDbItem } from '../../format/attribute-value';
 import { dynamoDbClient, type ConnectionFlags } from '../aws-clients';
@@ -7,7 +6,9 @@ import { tableNameSetting, type MaterialsFlags } from '../cli-config';
 import { CliError, ExitCodes } from '../cli-error';
 import { addConnectionOptions, addTableOptions, wholeNumber } from '../command-options';
 import { itemKeyText } from '../item-key';
+import { keyForTable, parseKeyArgument } from '../key-argument';
 import { summarizeMaterials, type MaterialsSummary } from '../material-summary';
+import { jsonText, RawJson } from '../native-json';
 import { describeTable } from '../table-description';
 
 interface DescribeFlags extends MaterialsFlags, ConnectionFlags {
@@ -37,12 +38,13 @@ export function describeCommand(): Command {
 
 async function runDescribe(flags: DescribeFlags): Promise<number> {
   const tableName = await tableNameSetting(flags);
-  const key = flags.key === undefined ? undefined : parseKey(flags.key);
+  const givenKey = flags.key === undefined ? undefined : parseKeyArgument(flags.key);
   const client = dynamoDbClient(flags);
   try {
     const { tableInfo } = await describeTable(client, tableName);
     let items: DynamoDbItem[];
-    if (key !== undefined) {
+    if (givenKey !== undefined) {
+      const key = keyForTable(givenKey, tableInfo);
       const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
       if (Item === undefined) throw new CliError(`no item with key ${flags.key} in table "${tableName}"`, ExitCodes.FAILURE);
       items = [Item];
@@ -59,25 +61,13 @@ async function runDescribe(flags: DescribeFlags): Promise<number> {
     for (const item of items) {
       const keyText = itemKeyText(item, tableInfo);
       const summary = summarizeMaterials(item);
-      process.stdout.write(flags.json ? `${JSON.stringify({ key: JSON.parse(keyText) as unknown, ...summary })}\n` : summaryText(keyText, summary));
+      // The key goes in as its own JSON text: parsing it back would round numbers beyond 2^53.
+      process.stdout.write(flags.json ? `${jsonText({ key: new RawJson(keyText), ...summary })}\n` : summaryText(keyText, summary));
     }
     return ExitCodes.SUCCESS;
   } finally {
     client.destroy();
   }
-}
-
-function parseKey(text: string): DynamoDbItem {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new CliError('--key must be JSON, e.g. \'{"pk":"a","sk":1}\'');
-  }
-  if (json === null || typeof json !== 'object' || Array.isArray(json) || Object.keys(json).length === 0) {
-    throw new CliError('--key must be a JSON object of the key attributes, e.g. \'{"pk":"a","sk":1}\'');
-  }
-  return marshall(json as Record<string, unknown>) as DynamoDbItem;
 }
 
 function summaryText(keyText: string, summary: MaterialsSummary): string {

@@ -3,8 +3,9 @@ import { awsClients, type ConnectionFlags } from '../aws-clients';
 import { CheckpointFile, jobComplete, jobCounts, type JobProgress } from '../checkpoint-file';
 import { reEncryptSettings, type MaterialsFlags } from '../cli-config';
 import { CliError, ExitCodes, ResumableFailure } from '../cli-error';
-import { addConnectionOptions, addMaterialsOptions, addProgressOptions, positiveNumber, wholeNumber } from '../command-options';
+import { addConnectionOptions, addMaterialsOptions, addProgressOptions, addScanOptions, concurrencyWithin, positiveNumber, wholeNumber } from '../command-options';
 import { Interruption } from '../interruption';
+import type { JobCommand } from '../job-target';
 import { progressReporter } from '../progress';
 import { runReEncryptionJob } from '../reencryption-job';
 import { describeTable } from '../table-description';
@@ -21,7 +22,7 @@ interface ReEncryptFlags extends MaterialsFlags, ConnectionFlags {
   readonly progressInterval: number;
 }
 
-type JobKind = 'encrypt-table' | 'reencrypt';
+type JobKind = JobCommand;
 
 const DESCRIPTIONS: Record<JobKind, { summary: string; example: string }> = {
   'encrypt-table': {
@@ -42,6 +43,12 @@ const DESCRIPTIONS: Record<JobKind, { summary: string; example: string }> = {
   },
 };
 
+const INTERRUPTION = `Interruption (Ctrl-C, SIGTERM): the pages in flight finish, the checkpoint is saved, exit 130;
+rerun with the same --checkpoint FILE and settings to resume where each segment stopped. A
+second Ctrl-C quits at once (the checkpoint holds the last finished pages). Without
+--checkpoint a rerun scans everything again, finds the items already done current and leaves
+them alone.`;
+
 const EXIT_STATUS =
   'Exit status: 0 done; 1 items left unprocessed (failed or conflicting) or AWS failed; 2 bad usage or configuration; 130 interrupted (resume with the same --checkpoint).';
 
@@ -49,29 +56,28 @@ const EXIT_STATUS =
 export function reEncryptionCommand(kind: JobKind): Command {
   const { summary, example } = DESCRIPTIONS[kind];
   const command = new Command(kind).description(summary);
-  addMaterialsOptions(command)
-    .option('--segments <n>', 'parallel scan segments (DynamoDB TotalSegments)', wholeNumber(1, 1_000_000), 4)
-    .option('--concurrency <n>', 'segments processed at once (default: --segments)', wholeNumber(1))
+  addScanOptions(addMaterialsOptions(command), { help: 'items per Scan page; a checkpoint falls between pages, so smaller pages lose less work to a kill', defaultValue: 100 })
     .option(
       '--rate <units>',
       'capacity units per second for the whole job, for reads and for writes, split between the concurrent segments (default: unlimited, or DDBEC_READ/WRITE_CAPACITY_PER_SECOND per segment)',
       positiveNumber,
     )
-    .option('--page-size <n>', 'items per Scan page; a checkpoint falls between pages, so smaller pages lose less work to a kill', wholeNumber(1, 1000), 100)
     .option('--dry-run', 'count what would be encrypted and re-encrypted, write nothing', false)
-    .option('--checkpoint <file>', "save each segment's progress here about once a second; when the file exists, resume from it")
+    .option(
+      '--checkpoint <file>',
+      `save each segment's progress here about once a second; when the file exists, resume from it (refused when it is of another table, --segments, --dry-run, command or materials)`,
+    )
     .option('--max-keys <n>', 'print the keys of at most this many items that could not be processed', wholeNumber(0), 100)
     .option('--json', 'print the summary as one JSON object', false);
   addProgressOptions(addConnectionOptions(command));
-  return command.addHelpText('after', `\nExamples:\n${example}\n\n${EXIT_STATUS}`).action(async (flags: ReEncryptFlags) => {
+  return command.addHelpText('after', `\nExamples:\n${example}\n\n${INTERRUPTION}\n\n${EXIT_STATUS}`).action(async (flags: ReEncryptFlags) => {
     process.exitCode = await runReEncryptionCommand(kind, flags);
   });
 }
 
 async function runReEncryptionCommand(kind: JobKind, flags: ReEncryptFlags): Promise<number> {
   const config = await reEncryptSettings(flags);
-  const concurrency = flags.concurrency ?? flags.segments;
-  if (concurrency > flags.segments) throw new CliError(`--concurrency ${concurrency} is more than --segments ${flags.segments}: at most one run per segment at a time`);
+  const concurrency = concurrencyWithin(flags.concurrency, flags.segments);
   const clients = awsClients(flags);
   const checkpoint = flags.checkpoint === undefined ? undefined : new CheckpointFile(flags.checkpoint);
   const interruption = new Interruption((signal) =>
@@ -81,6 +87,7 @@ async function runReEncryptionCommand(kind: JobKind, flags: ReEncryptFlags): Pro
     const { tableInfo, estimatedItemCount } = await describeTable(clients.dynamoDb, config.table.tableName);
     const label = `${kind}${flags.dryRun ? ' (dry run)' : ''} ${tableInfo.name}`;
     const result = await runReEncryptionJob({
+      command: kind,
       config,
       clients,
       tableInfo,
