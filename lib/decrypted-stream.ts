@@ -12,6 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { streamEnvironment } from './pipeline-environment';
 import { pipelineFunction, type PipelineFunctionOptions } from './pipeline-function';
+import { checkWholeNumber } from './prop-checks';
 import type { ItemEncryption } from './item-encryption';
 
 /** What happens to stream records of items that were never encrypted (plaintext in the table). */
@@ -155,13 +156,9 @@ export class DecryptedStream extends Construct {
       );
     }
     const parallelizationFactor = props.parallelizationFactor ?? 1;
-    if (!Token.isUnresolved(parallelizationFactor) && (!Number.isInteger(parallelizationFactor) || parallelizationFactor < 1 || parallelizationFactor > 10)) {
-      throw new Error(`DecryptedStream: parallelizationFactor must be a whole number from 1 to 10, got ${parallelizationFactor}`);
-    }
+    checkWholeNumber('DecryptedStream', 'parallelizationFactor', parallelizationFactor, 1, 10);
     const batchSize = props.batchSize ?? 100;
-    if (!Token.isUnresolved(batchSize) && (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000)) {
-      throw new Error(`DecryptedStream: batchSize must be a whole number from 1 to 10000, got ${batchSize}`);
-    }
+    checkWholeNumber('DecryptedStream', 'batchSize', batchSize, 1, 10_000);
     if (props.createTopic === true) {
       // SNS encrypts with its AWS managed key; the stream's plaintext never rests unencrypted.
       this.targetTopic = new sns.Topic(this, 'TargetTopic', { enforceSSL: true, masterKey: kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns') });

@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { TableActions } from '../src/pipeline/table-actions';
 import { ingestEnvironment } from './pipeline-environment';
 import { pipelineFunction, type PipelineFunctionOptions } from './pipeline-function';
+import { checkWholeNumber } from './prop-checks';
 import type { ItemEncryption } from './item-encryption';
 
 /** Where plaintext items come from, besides a direct invoke (always possible for those granted it). */
@@ -89,11 +90,8 @@ export class IngestFunction extends Construct {
       throw new Error('IngestFunction: existingQueue is given but sources does not include IngestSource.QUEUE');
     }
     const queueBatchSize = props.queueBatchSize ?? 10;
-    const batchSizeKnown = !Token.isUnresolved(queueBatchSize);
-    if (batchSizeKnown && (!Number.isInteger(queueBatchSize) || queueBatchSize < 1 || queueBatchSize > 10_000)) {
-      throw new Error(`IngestFunction: queueBatchSize must be a whole number from 1 to 10000, got ${queueBatchSize}`);
-    }
-    if (batchSizeKnown && queueBatchSize > 10 && props.queueMaxBatchingWindow === undefined) {
+    checkWholeNumber('IngestFunction', 'queueBatchSize', queueBatchSize, 1, 10_000);
+    if (!Token.isUnresolved(queueBatchSize) && queueBatchSize > 10 && props.queueMaxBatchingWindow === undefined) {
       throw new Error('IngestFunction: queueBatchSize above 10 needs queueMaxBatchingWindow (SQS hands over at most 10 messages without one)');
     }
     const { encryption } = props;

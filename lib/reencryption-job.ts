@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { TableActions } from '../src/pipeline/table-actions';
 import { reEncryptEnvironment } from './pipeline-environment';
 import { pipelineFunction, type PipelineFunctionOptions } from './pipeline-function';
+import { checkWholeNumber } from './prop-checks';
 import { isAlias, type ItemEncryption } from './item-encryption';
 
 /** Most iterations an inline Map runs at once; above it the job uses a Distributed Map. */
@@ -113,17 +114,11 @@ export class ReEncryptionJob extends Construct {
     if (Token.isUnresolved(totalSegments)) {
       throw new Error('ReEncryptionJob: totalSegments must be a plain number, not a token (such as a CfnParameter): the state machine definition lists the segments at synth time');
     }
-    if (!Number.isInteger(totalSegments) || totalSegments < 1 || totalSegments > MAX_TOTAL_SEGMENTS) {
-      throw new Error(`ReEncryptionJob: totalSegments must be a whole number from 1 to ${MAX_TOTAL_SEGMENTS}, got ${totalSegments}`);
-    }
+    checkWholeNumber('ReEncryptionJob', 'totalSegments', totalSegments, 1, MAX_TOTAL_SEGMENTS);
     const distributed = props.distributedMap ?? totalSegments > INLINE_MAP_MAX_CONCURRENCY;
     const concurrencyLimit = distributed ? 1000 : INLINE_MAP_MAX_CONCURRENCY;
     const maxConcurrency = props.maxConcurrency ?? Math.min(totalSegments, concurrencyLimit);
-    if (!Token.isUnresolved(maxConcurrency) && (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > concurrencyLimit)) {
-      throw new Error(
-        `ReEncryptionJob: maxConcurrency must be a whole number from 1 to ${concurrencyLimit} for ${distributed ? 'a Distributed' : 'an inline'} Map, got ${maxConcurrency}`,
-      );
-    }
+    checkWholeNumber('ReEncryptionJob', 'maxConcurrency', maxConcurrency, 1, concurrencyLimit, ` for ${distributed ? 'a Distributed' : 'an inline'} Map`);
     for (const name of ['readCapacityPerSecond', 'writeCapacityPerSecond'] as const) {
       const value = props[name];
       // The handler refuses these at cold start; refusing them here fails the synth instead of the job.
