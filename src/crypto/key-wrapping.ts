@@ -9,7 +9,7 @@
  * would create new ciphertexts exposed to Bleichenbacher-style attacks.
  */
 import { InvalidAlgorithmError, InvalidArgumentError, type ErrorLocation } from '../errors';
-import { AES_KEY_ALGORITHM, parseWrappingTransformation } from './algorithms';
+import { AES_KEY_ALGORITHM, AES_KEY_SIZES_BYTES, parseWrappingTransformation } from './algorithms';
 import { unwrapKey, wrapKey } from './aes-key-wrap';
 import type { LocalKey } from './local-key';
 import { rsaOaepDecrypt, rsaOaepEncrypt } from './rsa-oaep';
@@ -38,9 +38,6 @@ export function wrapContentKey(
   }
 }
 
-/** AES content key sizes, in bytes. */
-const AES_KEY_LENGTHS: readonly number[] = [16, 24, 32];
-
 /**
  * Unwrap a content key. `transformation` is the item's `amzn-ddb-wrap-alg`; when undefined,
  * the unwrapping key's algorithm is used instead (Java's legacy behaviour). `contentKeyLengths`
@@ -52,7 +49,7 @@ export function unwrapContentKey(
   transformation: string | undefined,
   wrapped: Uint8Array,
   location: ErrorLocation = {},
-  contentKeyLengths: readonly number[] = AES_KEY_LENGTHS,
+  contentKeyLengths: readonly number[] = AES_KEY_SIZES_BYTES,
 ): Buffer {
   const name = transformation ?? unwrappingKey.algorithm;
   const parsed = parseWrappingTransformation(name, location);

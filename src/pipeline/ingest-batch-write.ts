@@ -26,7 +26,7 @@ export interface BatchWriteEncryptedOptions {
 const BATCH_WRITE_LIMIT = 25;
 
 /** Why a valid item of an all-or-nothing request was not written. */
-export const HELD_BACK = 'not written: DynamoDB refused another item of the request, which is written all or nothing';
+const HELD_BACK = 'not written: DynamoDB refused another item of the request, which is written all or nothing';
 
 /**
  * Writes items that are already encrypted with BatchWriteItem, 25 at a time. Unprocessed items
@@ -107,7 +107,8 @@ async function findRefused(client: DynamoDBClient, table: TableInfo, chunk: read
   });
 }
 
-function heldBack(entry: EncryptedIngestItem): IngestFailure {
+/** The failure of a valid item held back because DynamoDB refused another item of an all-or-nothing request. */
+export function heldBack(entry: EncryptedIngestItem): IngestFailure {
   return ingestFailure(entry.index, 'not-written', HELD_BACK);
 }
 

@@ -5,7 +5,7 @@ import { writeKey } from '../encrypted/unprocessed-writes';
 import { EncryptionError, InvalidArgumentError, SerializationError } from '../errors';
 import type { DynamoDbItem } from '../format/attribute-value';
 import { ConcurrencyLimiter } from '../providers/concurrency-limiter';
-import { batchWriteEncrypted, HELD_BACK } from './ingest-batch-write';
+import { batchWriteEncrypted, heldBack } from './ingest-batch-write';
 import { ingestFailure, type IngestFailure, type IngestResult } from './ingest-failure';
 import { checkIngestItem } from './ingest-item-check';
 import { describeKeySchema, keySchemaFromTableInfo, type IngestKeySchema } from './ingest-key-schema';
@@ -193,7 +193,7 @@ export class IngestWriter {
       encrypted.map((entry) =>
         limiter.run(async () => {
           // Each put stands alone, so puts already sent stay written; at least no more are sent.
-          if (allOrNothing && refused) return ingestFailure(entry.index, 'not-written', HELD_BACK);
+          if (allOrNothing && refused) return heldBack(entry);
           const failure = await putEncryptedItem(this.encryptedClient.client, name, primaryIndex.partition, entry, createOnly);
           if (failure?.code === 'invalid') refused = true;
           return failure;
