@@ -203,6 +203,7 @@ export class ScanReEncryptor {
     const started: StartedPage[] = [];
     let checkpoint = exclusiveStartKey;
     let slowestPageMs = 0;
+    let pagesFinished = 0;
     // Every item of the oldest page and the ones before it is done: an exact checkpoint.
     const finishOldest = async (): Promise<void> => {
       const page = started[0];
@@ -212,6 +213,7 @@ export class ScanReEncryptor {
       started.shift();
       checkpoint = page.lastEvaluatedKey;
       slowestPageMs = Math.max(slowestPageMs, performance.now() - page.startedAt);
+      pagesFinished += 1;
     };
     const scan = (startKey: DynamoDbItem | undefined) => {
       const page = this.scanPage(tableInfo, segment, totalSegments, startKey);
@@ -220,7 +222,6 @@ export class ScanReEncryptor {
     };
     // A page's time runs from when it was asked for until its last item is done, so it includes
     // finishing the page before it: the slowest page so far is what starting one more may cost.
-    let pagesFinished = 0;
     const timeLeftFor = (pages: number): boolean =>
       run.remainingTimeMs === undefined || run.remainingTimeMs() >= stopBelowMs + pages * slowestPageMs;
     let next: Promise<ScanCommandOutput> | undefined = scan(checkpoint);
@@ -237,17 +238,11 @@ export class ScanReEncryptor {
         started.push(this.startPage(processor, tableInfo, page.Items ?? [], itemRun, counts, failureReasons, limiter, stopping, page.LastEvaluatedKey, startedAt));
         // With a budget, nothing is read ahead until one page's time is known: before that,
         // the margin alone would have to cover pages of any length.
-        if (run.remainingTimeMs !== undefined && pagesFinished === 0) {
-          await finishOldest();
-          pagesFinished += 1;
-        }
+        if (run.remainingTimeMs !== undefined && pagesFinished === 0) await finishOldest();
         // The next page is read while this one is processed, unless there will not be time to
         // process it too: this one and the next, two pages' time.
         if (page.LastEvaluatedKey !== undefined && timeLeftFor(2) && run.shouldStop?.() !== true) next = scan(page.LastEvaluatedKey);
-        if (started.length > 1) {
-          await finishOldest();
-          pagesFinished += 1;
-        }
+        if (started.length > 1) await finishOldest();
       }
       while (started.length > 0) await finishOldest();
     } catch (error) {
