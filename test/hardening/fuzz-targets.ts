@@ -933,7 +933,11 @@ function reencryptSecrets(event: unknown): Secret[] {
   };
   collect(fields.exclusiveStartKey, 0);
   collect(fields.filter, 0);
-  if (dataNumbers.size > 0) secrets.push({ label: 'a number of the checkpoint key or the filter value', needles: [...dataNumbers] });
+  // A message may quote a bad setting; when that setting's digits contain a data number (a
+  // mutation can copy one there), finding the number says nothing about a leak.
+  const quotedSettings = [fields.totalSegments, fields.segment].map((setting) => (typeof setting === 'object' ? '' : String(setting)));
+  const needles = [...dataNumbers].filter((needle) => !quotedSettings.some((setting) => setting.includes(needle)));
+  if (needles.length > 0) secrets.push({ label: 'a number of the checkpoint key or the filter value', needles });
   return secrets;
 }
 
