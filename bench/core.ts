@@ -2,6 +2,19 @@
  * `npm run bench -- core`: one item encrypted and decrypted on a single thread, against the
  * raw-crypto floor measured in the same run.
  *
+ * - `encrypt`, `decrypt`: the standard item with raw materials (StaticMaterialsProvider: one
+ *   AES-256 encryption key and one HmacSHA256 signing key, no key wrapping), items/s;
+ * - `encrypt-wrapped`, `decrypt-wrapped`: the same item with a WrappedMaterialsProvider (AES-256
+ *   wrapping key, HmacSHA256 signing key): a fresh content key generated and wrapped (AESWrap)
+ *   per encryption, unwrapped per decryption, items/s;
+ * - `raw-crypto-floor` (items/s), `encrypt-to-floor`, `decrypt-to-floor`: the raw-materials
+ *   figures over the floor (ratios).
+ *
+ * BENCH_ROUNDS (default 3) interleaved rounds of BENCH_SECONDS (default 1.5) per measurement,
+ * the five measurements in alternating order from one round to the next (forwards, then
+ * backwards); items/s figures are the best round, ratios the median of the ratios within a round
+ * (RoundFigures in bench/figures.ts). One warm-up run of each measurement comes first.
+ *
  * The floor does, in a plain loop with no serialization, the cryptography the format asks of one
  * item when done naively: per encrypted attribute a random IV and one AES-CBC encryption of the
  * attribute's canonical size; SHA-256 of the table block, of every signed name and of every
@@ -17,6 +30,7 @@ import { serializeAttribute } from '../src/format/attribute-serializer';
 import type { DynamoDbItem } from '../src/format/attribute-value';
 import { RawDecryptionMaterials, RawEncryptionMaterials } from '../src/materials/raw-materials';
 import { StaticMaterialsProvider } from '../src/providers/static-provider';
+import { WrappedMaterialsProvider } from '../src/providers/wrapped-provider';
 import { ReservedAttributes } from '../src/format/material-description-keys';
 import { operationsPerSecond, RoundFigures, type Emit } from './figures';
 
@@ -30,6 +44,7 @@ export function standardItem(): DynamoDbItem {
   return item;
 }
 
+/** The standard item's configuration with raw materials (StaticMaterialsProvider). */
 export function standardConfig(): CryptoConfig {
   const encryptionKey = LocalKey.generateAes(256);
   const signingKey = LocalKey.generateHmac('HmacSHA256', 32);
@@ -40,6 +55,15 @@ export function standardConfig(): CryptoConfig {
     }),
     encryptionContext: { tableName: 'bench', partitionKeyName: 'pk', sortKeyName: 'sk' },
     attributeActions: new AttributeActions({ defaultAction: CryptoAction.ENCRYPT_AND_SIGN }).setIndexKeys('pk', 'sk'),
+  };
+}
+
+/** The same configuration with wrapped materials: AES-256 wrapping key, HmacSHA256 signing key. */
+export function wrappedConfig(): CryptoConfig {
+  const wrappingKey = LocalKey.generateAes(256);
+  return {
+    ...standardConfig(),
+    materialsProvider: new WrappedMaterialsProvider({ wrappingKey, unwrappingKey: wrappingKey, signingKey: LocalKey.generateHmac('HmacSHA256', 32) }),
   };
 }
 
@@ -72,18 +96,30 @@ function rawCryptoFloor(plain: DynamoDbItem, stored: DynamoDbItem): () => void {
 
 export async function run(emit: Emit): Promise<void> {
   const config = standardConfig();
+  const wrapped = wrappedConfig();
   const plain = standardItem();
   const stored = await encryptDynamoDbItem(plain, config);
+  const storedWrapped = await encryptDynamoDbItem(plain, wrapped);
   const floorWork = rawCryptoFloor(plain, stored);
 
-  // Interleaved rounds (see RoundFigures): the machine is shared.
+  const work: Record<string, () => unknown> = {
+    'raw-crypto-floor': floorWork,
+    encrypt: () => encryptDynamoDbItem(plain, config),
+    decrypt: () => decryptDynamoDbItem(stored, config),
+    'encrypt-wrapped': () => encryptDynamoDbItem(plain, wrapped),
+    'decrypt-wrapped': () => decryptDynamoDbItem(storedWrapped, wrapped),
+  };
+  const metrics = Object.keys(work);
+
+  // Warm up the JIT, then interleaved rounds in alternating order (see RoundFigures): the machine is shared.
+  for (const metric of metrics) await operationsPerSecond(work[metric], Math.min(0.5, SECONDS_PER_MEASUREMENT));
   const figures = new RoundFigures();
   for (let round = 0; round < ROUNDS; round += 1) {
-    figures.record('raw-crypto-floor', await operationsPerSecond(floorWork, SECONDS_PER_MEASUREMENT));
-    figures.record('encrypt', await operationsPerSecond(() => encryptDynamoDbItem(plain, config), SECONDS_PER_MEASUREMENT));
-    figures.record('decrypt', await operationsPerSecond(() => decryptDynamoDbItem(stored, config), SECONDS_PER_MEASUREMENT));
+    for (const metric of round % 2 === 0 ? metrics : [...metrics].reverse()) {
+      figures.record(metric, await operationsPerSecond(work[metric], SECONDS_PER_MEASUREMENT));
+    }
   }
-  for (const metric of ['raw-crypto-floor', 'encrypt', 'decrypt']) emit(metric, figures.best(metric), 'items/s');
+  for (const metric of metrics) emit(metric, figures.best(metric), 'items/s');
   emit('encrypt-to-floor', figures.pairedRatio('encrypt', 'raw-crypto-floor'), 'ratio');
   emit('decrypt-to-floor', figures.pairedRatio('decrypt', 'raw-crypto-floor'), 'ratio');
 }

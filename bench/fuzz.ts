@@ -5,9 +5,11 @@
  * and src/ fixed are generated too (FUZZ_FINDINGS in test/hardening/fuzz-targets.ts).
  *
  * Figures: `fuzz-cases`, `fuzz-typed-errors`, `fuzz-untyped-errors`, `fuzz-leaks`,
- * `fuzz-slow-cases` (the last three must be 0), `fuzz-cases-per-s`. Failing cases (any violated
- * property, including the targets' own checks) are described on stderr; the bench still exits 0
- * as benches do, and the figures say what went wrong.
+ * `fuzz-slow-cases`, `fuzz-failed-cases` (the last four must be 0), `fuzz-cases-per-s`.
+ * `fuzz-failed-cases` counts every case with any violated property: an untyped error, a hang, a
+ * leak, a slow case, or a failure of a target's own checks (a forgery accepted, an untampered
+ * item rejected, the wrong attribute named...), which no other figure counts. The first failing
+ * cases are described on stderr, and the bench exits 1 when `fuzz-failed-cases` is not 0.
  */
 import fc from 'fast-check';
 import { FuzzTally, runCase } from '../test/hardening/fuzz-oracle';
@@ -47,5 +49,8 @@ export async function run(emit: Emit): Promise<void> {
   emit('fuzz-untyped-errors', tally.untypedErrors + tally.hangs, 'cases');
   emit('fuzz-leaks', tally.leaks, 'cases');
   emit('fuzz-slow-cases', tally.slowCases, 'cases');
+  emit('fuzz-failed-cases', tally.failedCases, 'cases');
   emit('fuzz-cases-per-s', tally.cases / seconds, 'cases/s');
+  // Every figure is printed first; then the run fails (bench/run.ts leaves the exit code as set).
+  if (tally.failedCases > 0) process.exitCode = 1;
 }

@@ -111,6 +111,11 @@ export async function run(emit: Emit): Promise<void> {
     let getSerial = 0;
     const key = (prefix: string) => ({ pk: { S: `${prefix}-${(getSerial += 1) % GET_KEYS}` }, sk: { N: '42' } });
     const queryOf = (pk: string) => ({ TableName: tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: pk } } });
+    // A get that finds nothing is a broken bench (the keys were all written above), not 0 items.
+    const found = (item: object | undefined): number => {
+      if (item === undefined) throw new Error('a get returned no item: every key read was written before the rounds');
+      return 1;
+    };
     const returned = (count: number | undefined): number => {
       if (count !== QUERY_PARTITION_SIZE) throw new Error(`a query returned ${count} items, expected ${QUERY_PARTITION_SIZE}`);
       return count;
@@ -147,23 +152,23 @@ export async function run(emit: Emit): Promise<void> {
       },
       'get-plain': async () => {
         const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: nativeKey('get-plain') }));
-        return Item === undefined ? 0 : 1;
+        return found(Item);
       },
       'get-encrypted': async () => {
         const { Item } = await table.getItem(nativeKey('get-encrypted'));
-        return Item === undefined ? 0 : 1;
+        return found(Item);
       },
       'client-get-plain': async () => {
         const { Item } = await dynamoDb.send(new GetItemCommand({ TableName: tableName, Key: key('get-plain') }));
-        return Item === undefined ? 0 : 1;
+        return found(Item);
       },
       'client-get-plain-ciphertext': async () => {
         const { Item } = await dynamoDb.send(new GetItemCommand({ TableName: tableName, Key: key('get-encrypted') }));
-        return Item === undefined ? 0 : 1;
+        return found(Item);
       },
       'client-get-encrypted': async () => {
         const { Item } = await encrypted.getItem({ TableName: tableName, Key: key('get-encrypted') });
-        return Item === undefined ? 0 : 1;
+        return found(Item);
       },
       'query-plain': async () => returned((await documents.send(new DocumentQueryCommand({ TableName: tableName, ...nativeQueryOf('query-plain') }))).Items?.length),
       'query-encrypted': async () => returned((await table.query(nativeQueryOf('query-encrypted'))).Items?.length),

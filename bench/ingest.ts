@@ -6,7 +6,8 @@
  * 100 items (an SQS batch or an HTTP request), BENCH_CONCURRENCY requests in flight (default 4);
  * best of BENCH_ROUNDS rounds (default 3). Needs the local backends (AWS_ENDPOINT_URL_DYNAMODB).
  *
- * `measureIngest(emit)` emits `ingest` (items/s); the `pipeline` bench calls it.
+ * `measureIngest(emit)` emits `ingest` (items/s); the `pipeline` bench calls it, and
+ * `npm run bench -- ingest` runs it alone.
  */
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -85,7 +86,7 @@ function requestsOf(round: number): Array<Record<string, unknown>[]> {
   return requests;
 }
 
-/** Lets `npm run bench -- ingest` run it alone, once registered in bench/run.ts. */
+/** `npm run bench -- ingest`: the ingest figure alone. */
 export function run(emit: Emit): Promise<void> {
   return measureIngest(emit);
 }

@@ -3,18 +3,30 @@
  * the same run: `measureReEncryption(emit)` (for `npm run bench -- pipeline`) prints
  *
  * - `reencrypt-1-segment`, `reencrypt-4-segments`: ScanReEncryptor moving every item from an old
- *   wrapped key to a new one (decrypt, encrypt, conditional UpdateItem), 1 segment or 4 at once
- *   in this process, items/s;
+ *   wrapped key to a new one (decrypt, encrypt, PutItem conditional on the signature read),
+ *   1 segment or 4 at once in this process (`processTable`), items/s;
  * - `copy-1-segment`, `copy-4-segments`: a plain scan-and-put of the same table (every item read
- *   and written back unchanged, with the same page size and writes in flight), items/s;
+ *   and written back unchanged with PutItem), items/s;
  * - `reencrypt-1-segment-ratio`, `reencrypt-4-segments-ratio`: re-encryption / copy.
  *
- * Each round loads a fresh table with BENCH_REENCRYPT_ITEMS (default 2000) standard items
- * (bench/core.ts) encrypted under the old key, and runs the four measurements on it in
- * alternating order; each re-encryption moves every item to the other key (old → new, then
- * new → old). BENCH_ROUNDS (default 5) rounds: items/s figures are the best round, ratios the
- * median of the ratios within a round (RoundFigures in bench/figures.ts). The classifier reads a
- * description entry the wrapped providers record (`bench-key: old|new`); the source provider
+ * Both sides drive each segment the same way (ScanReEncryptor's runSegment, mirrored by
+ * `copySegment` below): Scan pages of PAGE_SIZE (100) items; the next page's Scan is sent as soon
+ * as the current page arrives; the page's items start through one ConcurrencyLimiter of
+ * CONCURRENCY (16) writes in flight per segment, shared by all the segment's pages, so the slots
+ * run straight on into the next page with no wait at page boundaries; at most two pages' items
+ * are started at once (before awaiting the next page, the page before the current one must be
+ * done); the segment ends once every write is done. With 4 segments, the 4 run at once, each
+ * with its own limiter (64 writes in flight in all). Each figure is the items the side wrote (the
+ * re-encryptor's `reencrypted` count, the copy's successful puts; both must equal the table's
+ * item count) over the wall time of the run.
+ *
+ * One warm-up run of each side (2 segments) on a table of its own comes first. Then each round
+ * loads a fresh table with BENCH_REENCRYPT_ITEMS (default 2000) standard items (bench/core.ts)
+ * encrypted under the old key, and runs the four measurements on it in alternating order
+ * (forwards, then backwards); each re-encryption moves every item to the other key (old → new,
+ * then new → old). BENCH_ROUNDS (default 5) rounds: items/s figures are the best round, ratios
+ * the median of the ratios within a round (RoundFigures in bench/figures.ts). The classifier reads
+ * a description entry the wrapped providers record (`bench-key: old|new`); the source provider
  * picks the key that entry names.
  *
  * DynamoDB Local runs on this machine: both figures pay for its CPU as well as ours, and the
@@ -27,6 +39,7 @@ import {
   DynamoDBClient,
   PutItemCommand,
   ScanCommand,
+  type ScanCommandOutput,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { LocalKey } from '../src/crypto/local-key';
@@ -123,21 +136,50 @@ export async function measureReEncryption(emit: Emit): Promise<void> {
       return counts.reencrypted;
     };
 
+    // Driven as ScanReEncryptor.runSegment drives a segment: the next page's Scan is sent as soon
+    // as the current page arrives, the page's puts start through one limiter per segment shared
+    // by all its pages (so the slots run on into the next page, with no wait at page
+    // boundaries), at most two pages' puts are started at once (the next page is awaited only
+    // after the one before the current page is done), and the segment ends once every put is done.
+    const copySegment = async (table: TableInfo, segment: number, totalSegments: number): Promise<number> => {
+      const limiter = new ConcurrencyLimiter(CONCURRENCY);
+      let put = 0;
+      const scan = (ExclusiveStartKey: DynamoDbItem | undefined): Promise<ScanCommandOutput> => {
+        const page = dynamoDb.send(new ScanCommand({ TableName: table.name, Segment: segment, TotalSegments: totalSegments, Limit: PAGE_SIZE, ExclusiveStartKey }));
+        page.catch(() => undefined); // awaited below; a failure while the previous page is written is not unhandled
+        return page;
+      };
+      const startPage = (items: readonly DynamoDbItem[]): Promise<unknown> => {
+        const settled = Promise.all(
+          items.map((Item) =>
+            limiter.run(async () => {
+              await dynamoDb.send(new PutItemCommand({ TableName: table.name, Item }));
+              put += 1;
+            }),
+          ),
+        );
+        settled.catch(() => undefined); // awaited below
+        return settled;
+      };
+      const started: Array<Promise<unknown>> = [];
+      let next: Promise<ScanCommandOutput> | undefined = scan(undefined);
+      try {
+        while (next !== undefined) {
+          const page: ScanCommandOutput = await next;
+          next = undefined;
+          started.push(startPage(page.Items ?? []));
+          if (page.LastEvaluatedKey !== undefined) next = scan(page.LastEvaluatedKey);
+          if (started.length > 1) await started.shift();
+        }
+        while (started.length > 0) await started.shift();
+      } catch (error) {
+        await Promise.allSettled(started); // nothing still writing when the bench moves on
+        throw error;
+      }
+      return put;
+    };
     const copy = async (table: TableInfo, totalSegments: number): Promise<number> => {
-      const copied = await Promise.all(
-        Array.from({ length: totalSegments }, async (_, segment) => {
-          const limiter = new ConcurrencyLimiter(CONCURRENCY);
-          let count = 0;
-          let ExclusiveStartKey: DynamoDbItem | undefined;
-          do {
-            const page = await dynamoDb.send(new ScanCommand({ TableName: table.name, Segment: segment, TotalSegments: totalSegments, Limit: PAGE_SIZE, ExclusiveStartKey }));
-            await Promise.all((page.Items ?? []).map((Item) => limiter.run(() => dynamoDb.send(new PutItemCommand({ TableName: table.name, Item })))));
-            count += page.Items?.length ?? 0;
-            ExclusiveStartKey = page.LastEvaluatedKey;
-          } while (ExclusiveStartKey !== undefined);
-          return count;
-        }),
-      );
+      const copied = await Promise.all(Array.from({ length: totalSegments }, (_, segment) => copySegment(table, segment, totalSegments)));
       const total = copied.reduce((sum, count) => sum + count, 0);
       if (total !== ITEMS) throw new Error(`copied ${total} of ${ITEMS} items`);
       return total;
@@ -151,8 +193,12 @@ export async function measureReEncryption(emit: Emit): Promise<void> {
     };
     const metrics = Object.keys(work);
     const figures = new RoundFigures();
-    // Warm up connections and the JIT, then interleaved rounds on a fresh table each (see RoundFigures).
-    await reEncrypt(await loadTable(), 2);
+    // Warm up connections and the JIT with one run of each side on a table of its own, then
+    // interleaved rounds on a fresh table each (see RoundFigures).
+    const warmUp = await loadTable();
+    await reEncrypt(warmUp, 2);
+    await copy(warmUp, 2);
+    await dynamoDb.send(new DeleteTableCommand({ TableName: warmUp.name })).catch(() => undefined);
     for (let round = 0; round < ROUNDS; round += 1) {
       const table = await loadTable();
       under = 'old';

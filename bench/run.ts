@@ -14,6 +14,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   core: () => import('./core'),
   kms: () => import('./kms'),
   pipeline: () => import('./pipeline'),
+  ingest: () => import('./ingest'),
   helpers: () => import('./helpers'),
   bundles: () => import('./bundles'),
   fuzz: () => import('./fuzz'),
