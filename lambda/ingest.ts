@@ -8,8 +8,11 @@
  *   whole or not at all when one of its items is invalid, and fails when any item is not
  *   written, so SQS delivers it again (or to its dead-letter queue). Messages of a standard
  *   queue are written side by side; those of a FIFO queue one after the other, and after the
- *   first failure the rest of the batch is reported failed unwritten, so that a message
- *   delivered again can never overwrite a later one of its group;
+ *   first failure the rest of that message's group is reported failed unwritten, so that a
+ *   message delivered again can never overwrite a later one of its group (other groups go on).
+ *   Once the invocation nears its timeout (`timeReserveMs`), messages not yet started are
+ *   reported failed unwritten rather than left to a timeout that would fail the whole batch,
+ *   messages already written included;
  * - HTTP POST (Function URL, API Gateway v1/v2; body one item or an array) → 200 `{ written }`;
  *   400 `{ written: 0, failures }` when any item is invalid, and then nothing is written, so the
  *   caller can fix the request and send it again without duplicates. An item DynamoDB itself
@@ -17,8 +20,9 @@
  *   at most 25 items (not create-only) nothing is written either, but in a larger or create-only
  *   request writes sent before the refusal stay written, and the 400 then says so
  *   (`{ written, failures, message }`, failures listing every item not written; see
- *   `IngestWriteOptions.allOrNothing`). 409 (create-only and an item exists) or 503 (throttled)
- *   `{ written, failures }`; 400 for a missing body or malformed JSON; 405 for other methods.
+ *   `IngestWriteOptions.allOrNothing`). 409 (create-only and an item exists) or 503 (DynamoDB or
+ *   KMS throttled, with `retry-after`) `{ written, failures }`; 400 for a missing body or
+ *   malformed JSON; 405 for other methods; 500 for any other failure (details in the logs).
  *
  * Nothing here logs, returns or throws an item value: reasons name item positions and
  * attributes. Configuration is read once per cold start; when it is invalid every invocation
@@ -36,6 +40,8 @@ import { classifyIngestEvent, IngestEventError, itemsFromJson, type SqsMessage }
 import { IngestItemsNotWrittenError, type IngestResult } from '../src/pipeline/ingest-failure';
 import type { IngestKeySchema } from '../src/pipeline/ingest-key-schema';
 import { loggableError } from '../src/pipeline/loggable-error';
+import { INGEST_RETRY_AFTER_SECONDS, ingestThrottling, throttledRequestAnswer } from '../src/pipeline/ingest-throttling';
+import { checkTimeReserve, DEFAULT_TIME_RESERVE_MS, IngestNotStartedError, InvocationTimeBudget } from '../src/pipeline/invocation-time-budget';
 import { IngestWriter } from '../src/pipeline/ingest-writer';
 import { materialsProviderFor, tableInfoFor, type AwsClients } from '../src/pipeline/materials-from-config';
 import { readIngestConfig, type IngestConfig } from '../src/pipeline/pipeline-config';
@@ -53,6 +59,14 @@ export interface IngestHandlerDependencies {
   readonly keySchema?: IngestKeySchema;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
+  /**
+   * SQS batches: stop starting messages this long before the Lambda timeout and report the rest
+   * failed, unwritten: a timed-out invocation would fail the whole batch, messages already
+   * written included. At most a fifth of the time the invocation started with, so a short
+   * timeout still leaves time to work (the stream fan-out's rule and default).
+   * @default DEFAULT_TIME_RESERVE_MS (5000)
+   */
+  readonly timeReserveMs?: number;
 }
 
 export interface HttpResponse {
@@ -74,6 +88,7 @@ export function createIngestHandler(dependencies: IngestHandlerDependencies = {}
   const defaults = observability('ingest');
   const logger = dependencies.logger ?? defaults.logger;
   const metrics = dependencies.metrics ?? defaults.metrics;
+  const timeReserveMs = checkTimeReserve(dependencies.timeReserveMs ?? DEFAULT_TIME_RESERVE_MS);
   const tableInfo = tableInfoFor(config.table);
   const writer = new IngestWriter({
     encryptedClient: new EncryptedClient({
@@ -102,7 +117,7 @@ export function createIngestHandler(dependencies: IngestHandlerDependencies = {}
         if (result.failures.length > 0) logger.warn('items not written', { written: result.written, failures: result.failures });
         return result;
       }
-      if (ingestEvent.kind === 'sqs') return await ingestSqs(writer, ingestEvent.records, tally, logger, context);
+      if (ingestEvent.kind === 'sqs') return await ingestSqs(writer, ingestEvent.records, tally, logger, context, InvocationTimeBudget.of(context, timeReserveMs));
       return await ingestHttp(writer, ingestEvent.method, ingestEvent.body, tally, logger);
     } catch (error) {
       logger.error('ingest failed', loggableError(error));
@@ -121,26 +136,40 @@ async function ingestSqs(
   tally: (result: IngestResult) => IngestResult,
   logger: Logger,
   context: Context | undefined,
+  budget: InvocationTimeBudget | undefined,
 ): Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }> {
+  let notStarted = 0;
   const ingestMessage = async (record: SqsMessage): Promise<void> => {
     try {
+      budget?.assertTimeToStart();
       const result = tally(await writer.write(itemsFromJson(record.body, 'the message body'), { allOrNothing: true }));
       if (result.failures.length > 0) throw new IngestItemsNotWrittenError(result.failures, result.written);
     } catch (error) {
-      if (error instanceof IngestItemsNotWrittenError) logger.warn('SQS message not written', { messageId: record.messageId, failures: error.failures });
+      if (error instanceof IngestNotStartedError) notStarted += 1;
+      else if (error instanceof IngestItemsNotWrittenError) logger.warn('SQS message not written', { messageId: record.messageId, failures: error.failures });
       else logger.error('SQS message not written', { messageId: record.messageId, ...loggableError(error) });
       throw error;
     }
   };
   // Two messages of a FIFO group may hold the same item: were they settled independently, the
-  // older one failing now and succeeding on redelivery would overwrite the newer one.
+  // older one failing now and succeeding on redelivery would overwrite the newer one. So after
+  // a failure the group's later messages fail unprocessed; other groups' are independent.
   const fifo = records.some((record) => record.attributes?.MessageGroupId !== undefined);
   // A batch whose every message fails answers with every messageId too, rather than throwing:
   // the response then says which messages failed, and SQS treats them the same way.
   const options = { context, throwOnFullBatchFailure: false };
-  if (fifo) return processPartialResponse({ Records: records }, ingestMessage, new SqsFifoPartialProcessorAsync(), options);
   const limiter = new ConcurrencyLimiter(MESSAGES_IN_FLIGHT);
-  return processPartialResponse({ Records: records }, (record: SqsMessage) => limiter.run(() => ingestMessage(record)), new BatchProcessor(EventType.SQS), options);
+  const response = fifo
+    ? await processPartialResponse({ Records: records }, ingestMessage, new SqsFifoPartialProcessorAsync(), { ...options, skipGroupOnError: true })
+    : await processPartialResponse({ Records: records }, (record: SqsMessage) => limiter.run(() => ingestMessage(record)), new BatchProcessor(EventType.SQS), options);
+  if (notStarted > 0) {
+    logger.warn('SQS messages not started: the invocation neared its timeout; they are reported failed and delivered again', {
+      notStarted,
+      reserveMs: budget?.reserveMs,
+      remainingMs: budget?.remainingMs(),
+    });
+  }
+  return response;
 }
 
 async function ingestHttp(
@@ -163,6 +192,11 @@ async function ingestHttp(
   try {
     result = tally(await writer.write(items, { allOrNothing: true }));
   } catch (error) {
+    const throttling = ingestThrottling(error);
+    if (throttling !== undefined) {
+      logger.warn('HTTP ingest throttled', { service: throttling.service, ...loggableError(error) });
+      return respond(503, throttledRequestAnswer(items.length, throttling, writer.createOnly), RETRY_AFTER);
+    }
     logger.error('HTTP ingest failed', loggableError(error));
     return respond(500, { message: "the items could not be written: see the function's logs" });
   }
@@ -176,8 +210,11 @@ async function ingestHttp(
       'every item not written is in failures: fix the invalid ones and send those again';
     return respond(statusCode, { written: result.written, failures: result.failures, message });
   }
-  return respond(statusCode, { written: result.written, failures: result.failures });
+  return respond(statusCode, { written: result.written, failures: result.failures }, statusCode === 503 ? RETRY_AFTER : {});
 }
+
+/** Sent with every 503: DynamoDB or KMS throttled the request. */
+const RETRY_AFTER = { 'retry-after': String(INGEST_RETRY_AFTER_SECONDS) };
 
 function respond(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
   return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };

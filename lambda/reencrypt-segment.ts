@@ -117,7 +117,8 @@ export function createReEncryptSegmentHandler(dependencies: ReEncryptSegmentDepe
         });
         recordCounts(metrics, error.counts, request.dryRun === true);
       } else {
-        logger.error('re-encryption segment failed', { ...where, errorName: (error as Error | undefined)?.name });
+        // The library's own messages name fields and tables only; others keep their class name.
+        logger.error('re-encryption segment failed', { ...where, ...loggableError(error) });
       }
       throw error;
     } finally {

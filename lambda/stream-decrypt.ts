@@ -7,6 +7,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { loggableError } from '../src/pipeline/loggable-error';
+import { checkTimeReserve, DEFAULT_TIME_RESERVE_MS, InvocationTimeBudget } from '../src/pipeline/invocation-time-budget';
 import { readStreamConfig } from '../src/pipeline/pipeline-config';
 import type { StreamDecryptor } from '../src/pipeline/stream-decryptor';
 import { streamDecryptorFor } from '../src/pipeline/stream-decryptor-from-config';
@@ -30,7 +31,7 @@ export interface StreamDecryptDependencies {
    * Stop taking new records this long before the Lambda timeout and report the rest for retry:
    * a timed-out invocation would have Lambda retry the whole batch. At most a fifth of the time
    * the invocation started with, so a short timeout still leaves time to work.
-   * @default 5000
+   * @default DEFAULT_TIME_RESERVE_MS (5000)
    */
   readonly timeReserveMs?: number;
 }
@@ -39,11 +40,11 @@ export type StreamDecryptHandler = (event: DynamoDBStreamEvent, context?: Contex
 
 export function createStreamDecryptHandler(dependencies: StreamDecryptDependencies): StreamDecryptHandler {
   const { decryptor, logger, metrics } = dependencies;
-  const reserveMs = dependencies.timeReserveMs ?? 5_000;
+  const reserveMs = checkTimeReserve(dependencies.timeReserveMs ?? DEFAULT_TIME_RESERVE_MS);
   return async (event, context) => {
     if (context !== undefined) logger.addContext(context);
-    const reserve = context === undefined ? 0 : Math.min(reserveMs, context.getRemainingTimeInMillis() / 5);
-    const shouldStop = context === undefined ? undefined : () => context.getRemainingTimeInMillis() < reserve;
+    const budget = InvocationTimeBudget.of(context, reserveMs);
+    const shouldStop = budget === undefined ? undefined : () => budget.shouldStop();
     try {
       const result = await decryptor.process(event, { shouldStop });
       metrics.addMetric('RecordsDelivered', MetricUnit.Count, result.delivered);

@@ -113,6 +113,45 @@ function sqsFifoEvent(bodies: string[], group: string): SQSEvent {
   return event;
 }
 
+/** A batch from a FIFO queue mixing message groups, in the order given, as Lambda delivers it. */
+function sqsFifoGroupsEvent(messages: Array<{ group: string; body: string }>): SQSEvent {
+  const event = sqsEvent(messages.map((message) => message.body));
+  event.Records.forEach((record, index) => {
+    const { group } = messages[index];
+    record.eventSourceARN = 'arn:aws:sqs:us-east-1:123456789012:ingest-queue.fifo';
+    record.attributes = { ...record.attributes, MessageGroupId: group, MessageDeduplicationId: `${group}-${index}`, SequenceNumber: String(18_800_000_000_000_000_000 + index) };
+  });
+  return event;
+}
+
+/** A Lambda context whose invocation ends `remainingMs` from now, on the wall clock. */
+function contextEndingIn(remainingMs: number): Context {
+  const deadline = Date.now() + remainingMs;
+  return { ...context, getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) } as Context;
+}
+
+/** A DynamoDB client on DynamoDB Local whose every BatchWriteItem takes `delayMs` longer. */
+function slowWritingDynamoDb(delayMs: number) {
+  const dynamoDb = localDynamoDbClient();
+  dynamoDb.middlewareStack.add(
+    (next, { commandName }) => async (args) => {
+      if (commandName === 'BatchWriteItemCommand') await new Promise((resolve) => setTimeout(resolve, delayMs));
+      return next(args);
+    },
+    { step: 'initialize', name: 'slowWrites' },
+  );
+  return dynamoDb;
+}
+
+/** A throttling error as the SDK raises it once its own retries are spent. */
+function throttlingError(name: string): Error {
+  return Object.assign(new Error(`Rate exceeded (injected ${name})`), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+}
+
+function failedIds(response: IngestResponse): string[] {
+  return (response as { batchItemFailures: Array<{ itemIdentifier: string }> }).batchItemFailures.map((failure) => failure.itemIdentifier);
+}
+
 /** API Gateway HTTP API (payload 2.0); a Function URL sends the same shape with `$default` everywhere. */
 function httpV2Event(method: string, body: string | undefined, options: { base64?: boolean; functionUrl?: boolean } = {}): APIGatewayProxyEventV2 {
   const encoded = body !== undefined && options.base64 === true ? Buffer.from(body, 'utf8').toString('base64') : body;
@@ -238,7 +277,7 @@ describe('ingest handler', () => {
     expect(allFailed.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(allBad.Records.map((record) => record.messageId).sort());
   });
 
-  it('SQS FIFO: messages are written in order and after a failure the rest of the batch fails, so a redelivery never overwrites a later message', async () => {
+  it('SQS FIFO: messages are written in order and after a failure the rest of its group fails, so a redelivery never overwrites a later message', async () => {
     const run = uniqueName('fifo');
     // DynamoDB is unavailable for the first write of the item, the first message's; the second
     // message, were it processed, would be written.
@@ -273,6 +312,101 @@ describe('ingest handler', () => {
     expect((await stored(run)).plain).toEqual({ id: run, rev: 2, card: SECRET });
     expect((await stored(`${run}-other`)).plain?.rev).toBe(2);
     dynamoDb.destroy();
+  });
+
+  it('SQS FIFO: a failed message fails only the rest of its own group; messages of other groups are written', async () => {
+    const run = uniqueName('fifo-groups');
+    const event = sqsFifoGroupsEvent([
+      { group: `${run}-A`, body: `{"id": "${run}-a1", "card": ${SECRET}` },
+      { group: `${run}-B`, body: JSON.stringify({ id: `${run}-b1`, card: SECRET }) },
+      { group: `${run}-A`, body: JSON.stringify({ id: `${run}-a2`, card: SECRET }) },
+      { group: `${run}-B`, body: JSON.stringify({ id: `${run}-b2`, card: SECRET }) },
+    ]);
+    const response = await ingest(event, context);
+    // Group A's bad message, and its later one unprocessed so that A's order holds on redelivery.
+    expect(failedIds(response).sort()).toEqual([event.Records[0].messageId, event.Records[2].messageId].sort());
+    expect((await stored(`${run}-a2`)).raw).toBeUndefined();
+    for (const id of ['b1', 'b2']) expect((await stored(`${run}-${id}`)).plain?.card).toBe(SECRET);
+  });
+
+  it('SQS FIFO: near the timeout, messages not yet started are reported failed and left unwritten', async () => {
+    const run = uniqueName('fifo-time');
+    const dynamoDb = slowWritingDynamoDb(400);
+    const timed = lambda.createIngestHandler({ environment, clients: { ...clients, dynamoDb } });
+    const ids = [1, 2, 3, 4, 5].map((index) => `${run}-${index}`);
+    const event = sqsFifoGroupsEvent(ids.map((id, index) => ({ group: `${run}-${index % 2}`, body: JSON.stringify({ id, card: SECRET }) })));
+    const before = logged.length;
+    const failed = new Set(failedIds(await timed(event, contextEndingIn(1_000))));
+    const firstFailed = event.Records.findIndex((record) => failed.has(record.messageId));
+    // The first message had time; from the first not started on, none is.
+    expect(firstFailed).toBeGreaterThan(0);
+    expect([...failed].sort()).toEqual(event.Records.slice(firstFailed).map((record) => record.messageId).sort());
+    for (const [index, id] of ids.entries()) {
+      const { raw, plain } = await stored(id);
+      if (index < firstFailed) expect(plain?.card).toBe(SECRET);
+      else expect(raw).toBeUndefined();
+    }
+    expect(logged.slice(before).some((line) => line.includes('not started'))).toBe(true);
+    dynamoDb.destroy();
+  });
+
+  it('SQS: near the timeout, messages not yet started are reported failed and left unwritten; started ones finish', async () => {
+    const run = uniqueName('sqs-time');
+    // 16 messages are written at once: they all start, and end past the time reserve.
+    const dynamoDb = slowWritingDynamoDb(900);
+    const timed = lambda.createIngestHandler({ environment, clients: { ...clients, dynamoDb } });
+    const ids = Array.from({ length: 20 }, (_, index) => `${run}-${index}`);
+    const event = sqsEvent(ids.map((id) => JSON.stringify({ id, card: SECRET })));
+    const failed = failedIds(await timed(event, contextEndingIn(1_000)));
+    expect(failed.sort()).toEqual(event.Records.slice(16).map((record) => record.messageId).sort());
+    for (const [index, id] of ids.entries()) {
+      const { raw, plain } = await stored(id);
+      if (index < 16) expect(plain?.card).toBe(SECRET);
+      else expect(raw).toBeUndefined();
+    }
+    dynamoDb.destroy();
+  });
+
+  it('HTTP: throttling by KMS, by DescribeTable or of the write is a 503 with retry-after, and nothing is written', async () => {
+    const run = uniqueName('http-throttled');
+    // No backoff waits: the writer's and the KMS provider's retries run back to back.
+    const random = jest.spyOn(Math, 'random').mockReturnValue(0);
+    const kms = localKmsClient();
+    kms.middlewareStack.add(() => async () => {
+      throw throttlingError('ThrottlingException');
+    }, { step: 'initialize', name: 'throttleEveryCall' });
+    const throttledDynamoDb = (throttledCommand: string, name: string) => {
+      const dynamoDb = localDynamoDbClient();
+      dynamoDb.middlewareStack.add(
+        (next, { commandName }) => async (args) => {
+          if (commandName === throttledCommand) throw throttlingError(name);
+          return next(args);
+        },
+        { step: 'initialize', name: 'throttleOneCommand' },
+      );
+      return dynamoDb;
+    };
+    const describe = throttledDynamoDb('DescribeTableCommand', 'ThrottlingException');
+    const write = throttledDynamoDb('BatchWriteItemCommand', 'ProvisionedThroughputExceededException');
+    try {
+      const cases = [
+        { name: 'kms', handler: lambda.createIngestHandler({ environment, clients: { ...clients, kms } }) },
+        { name: 'describe', handler: lambda.createIngestHandler({ environment, clients: { ...clients, dynamoDb: describe } }) },
+        { name: 'write', handler: lambda.createIngestHandler({ environment, clients: { ...clients, dynamoDb: write } }) },
+      ];
+      for (const { name, handler } of cases) {
+        const body = JSON.stringify([{ id: `${run}-${name}-1`, card: SECRET }, { id: `${run}-${name}-2`, card: SECRET }]);
+        const response = http(await handler(httpV2Event('POST', body), context));
+        expect({ name, statusCode: response.statusCode }).toEqual({ name, statusCode: 503 });
+        expect(response.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+        expect(response.body).toMatchObject({ written: 0, failures: [{ index: 0, code: 'not-written' }, { index: 1, code: 'not-written' }] });
+        expect(JSON.stringify(response)).not.toMatch(/SECRET|4111/);
+        for (const index of [1, 2]) expect((await stored(`${run}-${name}-${index}`)).raw).toBeUndefined();
+      }
+    } finally {
+      random.mockRestore();
+      for (const client of [kms, describe, write]) client.destroy();
+    }
   });
 
   it('HTTP: Function URL, API Gateway v2 and v1 REST POSTs write; bad items are a 400 that writes nothing', async () => {
@@ -346,6 +480,7 @@ describe('ingest handler', () => {
   it('missing configuration is a ConfigurationError naming the variables, at cold start and on every invoke', async () => {
     expect(() => lambda.createIngestHandler({ environment: {}, clients })).toThrow(ConfigurationError);
     expect(() => lambda.createIngestHandler({ environment: {}, clients })).toThrow(/DDBEC_TABLE_NAME.*DDBEC_MATERIALS.*DDBEC_KMS_KEY_ID/);
+    expect(() => lambda.createIngestHandler({ environment, clients, timeReserveMs: -1 })).toThrow(/timeReserveMs/);
     // The deployed handler is built on its first invocation, here without any DDBEC_* variable.
     await expect(lambda.handler({ items: [] }, context)).rejects.toThrow(ConfigurationError);
     await expect(lambda.handler({ items: [] }, context)).rejects.toThrow(/DDBEC_TABLE_NAME is not set/);

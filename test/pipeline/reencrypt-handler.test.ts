@@ -198,6 +198,20 @@ describe('the reencrypt-segment Lambda handler', () => {
     expectNoPlaintextLogged();
   });
 
+  it('logs the safe message of an error other than ReEncryptSegmentError (a checkpoint that is not a key of the table)', async () => {
+    const { logger, metrics } = observability('reencrypt');
+    const handler = createReEncryptSegmentHandler({ environment, clients: { dynamoDb, kms }, logger, metrics });
+    const failure = handler({ segment: 0, totalSegments: 1, exclusiveStartKey: { id: { S: 'customer-1' } } }, lambdaContext(() => 900_000));
+    await expect(failure).rejects.toThrow(ReEncryptRequestError);
+    const line = captured.join('').split('\n').find((entry) => entry.includes('re-encryption segment failed'));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line as string)).toMatchObject({
+      errorName: 'ReEncryptRequestError',
+      errorMessage: expect.stringContaining('exclusiveStartKey lacks the table\'s key attribute(s) "pk", "sk"'),
+    });
+    expectNoPlaintextLogged();
+  });
+
   it('fails at cold start on missing configuration, naming every variable', async () => {
     const { logger, metrics } = observability('reencrypt');
     expect(() => createReEncryptSegmentHandler({ environment: {}, logger, metrics })).toThrow(ConfigurationError);
