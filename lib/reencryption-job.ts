@@ -28,6 +28,20 @@ const MAX_TOTAL_SEGMENTS = 1000;
  * of work instead of loops that barely start a page.
  */
 const MIN_TIMEOUT = Duration.seconds(30);
+/**
+ * Errors of the Lambda service rather than of the handler: the invocation was throttled (many
+ * segments starting at once against the account's or the function's concurrency), or it failed
+ * or its answer was lost in Lambda or in the Step Functions integration. The handler's work is
+ * safe to run again (a segment resumes from the checkpoint it was given), so they are retried.
+ * The CDK's `retryOnServiceExceptions` default covers all but the throttling, without jitter.
+ */
+const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.TooManyRequestsException',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.ClientExecutionTimeoutException',
+];
 
 export interface ReEncryptionJobOptions extends PipelineFunctionOptions {
   /**
@@ -219,6 +233,7 @@ export class ReEncryptionJob extends Construct {
   private definition(totalSegments: number, maxConcurrency: number, distributed: boolean): sfn.IChainable {
     const processSegment = tasks.LambdaInvoke.jsonata(this, 'ProcessSegment', {
       lambdaFunction: this.function,
+      retryOnServiceExceptions: false, // retryLambdaServiceErrors, throttling included
       payload: sfn.TaskInput.fromText(
         '{% { "segment": $states.input.segment, "totalSegments": $states.input.totalSegments, "exclusiveStartKey": $states.input.checkpoint, "dryRun": $states.input.dryRun, "filter": $states.input.filter } %}',
       ),
@@ -229,6 +244,7 @@ export class ReEncryptionJob extends Construct {
         '"checkpoint": $states.result.Payload.lastEvaluatedKey, ' +
         '"counts": $merge($keys($now).( $name := $; { $name: $lookup($now, $name) + ($exists($lookup($before, $name)) ? $lookup($before, $name) : 0) } )) } ) %}',
     });
+    retryLambdaServiceErrors(processSegment);
     // A segment that stopped on throttling, a KMS error or a timeout is retried from the checkpoint
     // it started from (items already done are then counted alreadyCurrent). A bad request or
     // configuration is not retried: it would fail the same way.
@@ -276,9 +292,11 @@ export class ReEncryptionJob extends Construct {
     // `rotateMaterials` first: the segments' runs then all see the new version as the current one.
     const newMaterialsVersion = tasks.LambdaInvoke.jsonata(this, 'NewMaterialsVersion', {
       lambdaFunction: this.function,
+      retryOnServiceExceptions: false, // retryLambdaServiceErrors, throttling included
       payload: sfn.TaskInput.fromText('{% { "rotateMaterials": true } %}'),
       outputs: '{% $merge([$states.input, { "materialsVersion": $states.result.Payload.rotated.version }]) %}',
     });
+    retryLambdaServiceErrors(newMaterialsVersion);
     const start = sfn.Choice.jsonata(this, 'RotateMaterialsFirst')
       .when(sfn.Condition.jsonata('{% $states.input.rotateMaterials = true %}'), newMaterialsVersion.next(segments))
       .otherwise(segments);
@@ -289,6 +307,22 @@ export class ReEncryptionJob extends Construct {
     );
     return start;
   }
+}
+
+/**
+ * Retries `LAMBDA_SERVICE_ERRORS` with backoff: 2 s doubling up to a minute, with full jitter so
+ * that segments throttled together do not all come back together; ten attempts wait about six
+ * minutes at most, time for a burst of segment starts to pass.
+ */
+function retryLambdaServiceErrors(task: tasks.LambdaInvoke): void {
+  task.addRetry({
+    errors: LAMBDA_SERVICE_ERRORS,
+    interval: Duration.seconds(2),
+    backoffRate: 2,
+    maxDelay: Duration.seconds(60),
+    maxAttempts: 10,
+    jitterStrategy: sfn.JitterType.FULL,
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { AttributeActions } from '../encryptor/attribute-actions';
 import { CryptoAction } from '../encryptor/crypto-action';
+import { closestName } from '../cli/closest-name';
 import { DynamoDbEncryptionError } from '../errors';
 import { EnvironmentNames as Names } from './environment-names';
 
@@ -170,31 +171,75 @@ function readCommon(reader: Reader): PipelineConfig {
   };
 }
 
+/** The keys `DDBEC_ATTRIBUTE_ACTIONS` may have (not the `AttributeActions` constructor's names). */
+const ATTRIBUTE_ACTIONS_KEYS = ['default', 'attributes'] as const;
+const ATTRIBUTE_ACTIONS_SHAPE = 'a JSON object {"default": ACTION, "attributes": {"NAME": ACTION, ...}}, each key optional';
+const ACTION_NAMES = 'ENCRYPT_AND_SIGN, SIGN_ONLY or DO_NOTHING';
+
+/**
+ * `{"default": ACTION, "attributes": {"NAME": ACTION}}`, ACTION one of ENCRYPT_AND_SIGN, SIGN_ONLY,
+ * DO_NOTHING; both keys optional (default ENCRYPT_AND_SIGN, no per-attribute action). Anything else
+ * is a problem: read loosely, a misspelt key would silently encrypt every attribute, and readers
+ * configured as intended could not verify the items written.
+ */
 function readAttributeActions(reader: Reader): AttributeActions {
-  const text = reader.optional(Names.ATTRIBUTE_ACTIONS);
+  const name = Names.ATTRIBUTE_ACTIONS;
+  const text = reader.optional(name);
   if (text === undefined) return new AttributeActions();
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    reader.problems.push(`${Names.ATTRIBUTE_ACTIONS} is not JSON`);
+    reader.problems.push(`${name} is not JSON: it must be ${ATTRIBUTE_ACTIONS_SHAPE}`);
     return new AttributeActions();
   }
-  const { default: defaultName = 'ENCRYPT_AND_SIGN', attributes = {} } = (json ?? {}) as { default?: string; attributes?: Record<string, string> };
-  const action = (name: string, where: string): CryptoAction => {
-    const value = ACTIONS[name];
-    if (value === undefined) reader.problems.push(`${Names.ATTRIBUTE_ACTIONS}: ${where} must be ENCRYPT_AND_SIGN, SIGN_ONLY or DO_NOTHING, got "${name}"`);
-    return value ?? CryptoAction.ENCRYPT_AND_SIGN;
+  if (!isJsonObject(json)) {
+    const hint = typeof json === 'string' && Object.hasOwn(ACTIONS, json) ? ` (for every attribute, write {"default": "${json}"})` : '';
+    reader.problems.push(`${name} must be ${ATTRIBUTE_ACTIONS_SHAPE}, got ${jsonKind(json)}${hint}`);
+    return new AttributeActions();
+  }
+  const problems: string[] = [];
+  for (const key of Object.keys(json)) {
+    if (!(ATTRIBUTE_ACTIONS_KEYS as readonly string[]).includes(key)) {
+      problems.push(`${name}: unknown key ${JSON.stringify(key)} (did you mean "${closestName(key, ATTRIBUTE_ACTIONS_KEYS)}"? it must be ${ATTRIBUTE_ACTIONS_SHAPE})`);
+    }
+  }
+  const action = (value: unknown, where: string): CryptoAction => {
+    if (typeof value === 'string' && Object.hasOwn(ACTIONS, value)) return ACTIONS[value];
+    problems.push(`${name}: ${where} must be ${ACTION_NAMES}, got ${typeof value === 'string' ? `"${value}"` : jsonKind(value)}`);
+    return CryptoAction.ENCRYPT_AND_SIGN;
   };
-  try {
-    return new AttributeActions({
-      defaultAction: action(defaultName, 'default'),
-      attributeActions: Object.fromEntries(Object.entries(attributes).map(([name, value]) => [name, action(value, `attribute "${name}"`)])),
-    });
-  } catch (error) {
-    reader.problems.push(`${Names.ATTRIBUTE_ACTIONS}: ${(error as Error).message}`);
+  const defaultAction = json.default === undefined ? CryptoAction.ENCRYPT_AND_SIGN : action(json.default, 'default');
+  let attributeActions: Record<string, CryptoAction> = {};
+  if (json.attributes !== undefined) {
+    if (isJsonObject(json.attributes)) {
+      attributeActions = Object.fromEntries(Object.entries(json.attributes).map(([attribute, value]) => [attribute, action(value, `attribute ${JSON.stringify(attribute)}`)]));
+    } else {
+      problems.push(`${name}: attributes must be a JSON object of attribute names to ${ACTION_NAMES}, got ${jsonKind(json.attributes)}`);
+    }
+  }
+  if (problems.length > 0) {
+    reader.problems.push(...problems);
     return new AttributeActions();
   }
+  try {
+    return new AttributeActions({ defaultAction, attributeActions });
+  } catch (error) {
+    reader.problems.push(`${name}: ${(error as Error).message}`);
+    return new AttributeActions();
+  }
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** What a JSON value is, without quoting it. */
+function jsonKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
 }
 
 export function readIngestConfig(environment: Environment = process.env): IngestConfig {

@@ -185,10 +185,27 @@ export class ScanReEncryptor {
   }
 
   private async runSegment(request: ReEncryptSegmentRequest, run: SegmentRunOptions, prepare: boolean): Promise<ReEncryptSegmentResult> {
-    const { tableInfo, processor } = await this.processor();
-    const { segment, totalSegments, exclusiveStartKey, dryRun = false, filter } = validateSegmentRequest(request, tableInfo.name);
-    assertCheckpoint(exclusiveStartKey, tableInfo);
-    if (prepare) await this.prepare();
+    // The request is checked before any AWS call: a malformed one fails the same way however
+    // often it is retried, so it stays a ReEncryptRequestError (which the job does not retry).
+    const { segment, totalSegments, exclusiveStartKey, dryRun = false, filter } = validateSegmentRequest(request, this.tableName());
+    let tableInfo: TableInfo;
+    let processor: ItemProcessor;
+    try {
+      ({ tableInfo, processor } = await this.processor());
+      assertCheckpoint(exclusiveStartKey, tableInfo);
+      if (prepare) await this.prepare();
+    } catch (error) {
+      if (error instanceof ReEncryptRequestError) throw error;
+      // DescribeTable, a MetaStore query or a KMS DescribeKey throttled or failed before anything
+      // was done: like a failure mid-run, the segment is to be retried from where it was asked to start.
+      throw new ReEncryptSegmentError(
+        `segment ${segment} of ${totalSegments} could not start: ${(error as Error | undefined)?.name ?? 'an error'} (retry from the same exclusiveStartKey)`,
+        this.tableName(),
+        exclusiveStartKey,
+        emptyCounts(),
+        { cause: error },
+      );
+    }
 
     const counts = emptyCounts();
     const failureReasons: Record<string, number> = {};
@@ -259,6 +276,11 @@ export class ScanReEncryptor {
       );
     }
     return { lastEvaluatedKey: checkpoint, counts, failureReasons };
+  }
+
+  private tableName(): string {
+    const { table } = this.options;
+    return typeof table === 'string' ? table : table.name;
   }
 
   private processor(): Promise<{ tableInfo: TableInfo; processor: ItemProcessor }> {

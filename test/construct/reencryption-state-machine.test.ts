@@ -397,6 +397,53 @@ describe('the re-encryption state machine when a segment stops on an outage', ()
   });
 });
 
+describe('the re-encryption state machine when Lambda throttles or fails', () => {
+  /** Errors of the Lambda service itself, raised by the Invoke integration before or instead of running the handler. */
+  const LAMBDA_SERVICE_ERRORS = ['Lambda.TooManyRequestsException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'];
+
+  /** A state of the definition by name, looking into Map item processors. */
+  function stateNamed(definition: Record<string, unknown>, name: string): Record<string, unknown> | undefined {
+    for (const [stateName, state] of Object.entries(definition.States as Record<string, Record<string, unknown>>)) {
+      if (stateName === name) return state;
+      const processor = (state.ItemProcessor ?? state.Iterator) as Record<string, unknown> | undefined;
+      const found = processor === undefined ? undefined : stateNamed(processor, name);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+
+  it.each(['ProcessSegment', 'NewMaterialsVersion'])('%s retries throttling and errors of the Lambda service, with backoff', (name) => {
+    const retriers = (stateNamed(inline.definition, name)?.Retry ?? []) as Array<Record<string, unknown>>;
+    for (const error of LAMBDA_SERVICE_ERRORS) {
+      // Step Functions uses the first retrier that names the error.
+      const retrier = retriers.find((candidate) => (candidate.ErrorEquals as string[]).includes(error));
+      expect({ error, retrier }).toEqual({ error, retrier: expect.objectContaining({ BackoffRate: expect.any(Number), MaxAttempts: expect.any(Number) }) });
+      expect(retrier?.BackoffRate as number).toBeGreaterThan(1);
+      expect(retrier?.MaxAttempts as number).toBeGreaterThanOrEqual(6);
+    }
+    const throttling = retriers.find((candidate) => (candidate.ErrorEquals as string[]).includes('Lambda.TooManyRequestsException'));
+    // Segments throttled together must not all come back together.
+    expect(throttling).toMatchObject({ JitterStrategy: 'FULL', MaxDelaySeconds: expect.any(Number) });
+  });
+
+  it('a rotation whose invocations are throttled by Lambda still succeeds', async () => {
+    const throttledPerSegment = new Map<number, number>();
+    const lambda = async (payload: unknown) => {
+      const { segment } = payload as SegmentEvent;
+      const throttled = throttledPerSegment.get(segment) ?? 0;
+      if (throttled < 5) {
+        throttledPerSegment.set(segment, throttled + 1);
+        throw Object.assign(new Error('Rate Exceeded.'), { name: 'Lambda.TooManyRequestsException' });
+      }
+      return { counts: { ...emptyCounts(), scanned: 10, reencrypted: 10 }, failureReasons: {} };
+    };
+    const result = await runStateMachine(inline.definition, {}, { functions: { [inline.functionArn]: lambda } });
+    expect({ status: result.status, error: result.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
+    expect(outputCounts(result)).toMatchObject({ scanned: 10 * TOTAL_SEGMENTS, reencrypted: 10 * TOTAL_SEGMENTS });
+    expect(result.invocations).toBe(6 * TOTAL_SEGMENTS);
+  });
+});
+
 describe('bad input to the state machine', () => {
   it('a malformed dryRun fails the execution in the handler instead of running for real', async () => {
     const { table, items } = await plaintextTable(20);

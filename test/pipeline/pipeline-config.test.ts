@@ -79,6 +79,59 @@ describe('pipeline configuration from the environment', () => {
     expect(problems).toContain('no target');
   });
 
+  describe(`${Names.ATTRIBUTE_ACTIONS} of the wrong shape is refused, never read as "everything ENCRYPT_AND_SIGN"`, () => {
+    /** The problems reported for `value`, each of which must name the variable. */
+    function actionProblems(value: string): readonly string[] {
+      let error: unknown;
+      try {
+        readIngestConfig({ ...base, [Names.ATTRIBUTE_ACTIONS]: value });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ConfigurationError);
+      const { problems } = error as ConfigurationError;
+      expect(problems.length).toBeGreaterThan(0);
+      for (const problem of problems) expect(problem).toContain(Names.ATTRIBUTE_ACTIONS);
+      return problems;
+    }
+
+    it.each([
+      ['a bare action name', '"SIGN_ONLY"'],
+      ['an array', '[]'],
+      ['a number', '42'],
+      ['null', 'null'],
+      ['a string that is not JSON', 'SIGN_ONLY'],
+    ])('%s', (_what, value) => {
+      expect(actionProblems(value).join('\n')).toMatch(/must be a JSON object|is not JSON/);
+    });
+
+    it('unknown keys, naming the closest valid one (the public API\'s names are not these)', () => {
+      const problems = actionProblems(JSON.stringify({ defaultAction: 'SIGN_ONLY', attributeActions: { note: 'DO_NOTHING' } })).join('\n');
+      expect(problems).toMatch(/unknown key "defaultAction".*did you mean "default"/);
+      expect(problems).toMatch(/unknown key "attributeActions".*did you mean "attributes"/);
+      expect(actionProblems(JSON.stringify({ default: 'SIGN_ONLY', attribute: { note: 'DO_NOTHING' } })).join('\n')).toMatch(/unknown key "attribute".*did you mean "attributes"/);
+    });
+
+    it('values of the wrong type or not an action name', () => {
+      expect(actionProblems(JSON.stringify({ default: 42 })).join('\n')).toMatch(/default must be ENCRYPT_AND_SIGN, SIGN_ONLY or DO_NOTHING/);
+      expect(actionProblems(JSON.stringify({ default: 'constructor' })).join('\n')).toMatch(/default must be/);
+      expect(actionProblems(JSON.stringify({ default: 'toString' })).join('\n')).toMatch(/default must be/);
+      expect(actionProblems(JSON.stringify({ attributes: 'SIGN_ONLY' })).join('\n')).toMatch(/attributes must be a JSON object/);
+      expect(actionProblems(JSON.stringify({ attributes: ['note'] })).join('\n')).toMatch(/attributes must be a JSON object/);
+      expect(actionProblems(JSON.stringify({ attributes: null })).join('\n')).toMatch(/attributes must be a JSON object/);
+      expect(actionProblems(JSON.stringify({ attributes: { note: { action: 'SIGN_ONLY' } } })).join('\n')).toMatch(/attribute "note" must be/);
+      expect(actionProblems(JSON.stringify({ attributes: { note: 'sign_only' } })).join('\n')).toMatch(/attribute "note" must be/);
+    });
+
+    it('still accepts the documented shape, each key optional', () => {
+      expect(readIngestConfig({ ...base, [Names.ATTRIBUTE_ACTIONS]: '{}' }).attributeActions.defaultAction).toBe(CryptoAction.ENCRYPT_AND_SIGN);
+      const onlyAttributes = readIngestConfig({ ...base, [Names.ATTRIBUTE_ACTIONS]: JSON.stringify({ attributes: { note: 'DO_NOTHING' } }) }).attributeActions;
+      expect(onlyAttributes.action('note')).toBe(CryptoAction.DO_NOTHING);
+      expect(onlyAttributes.action('card')).toBe(CryptoAction.ENCRYPT_AND_SIGN);
+      expect(readIngestConfig({ ...base, [Names.ATTRIBUTE_ACTIONS]: JSON.stringify({ default: 'DO_NOTHING' }) }).attributeActions.action('card')).toBe(CryptoAction.DO_NOTHING);
+    });
+  });
+
   it('refuses a malformed boolean, TTL and most-recent settings', () => {
     expect(() => readIngestConfig({ ...base, [Names.CREATE_ONLY]: 'yes' })).toThrow(Names.CREATE_ONLY);
     expect(() => readReEncryptConfig({ ...base, [Names.MATERIALS]: 'most-recent', [Names.VERSION_TTL_MS]: 'soon' })).toThrow(

@@ -12,7 +12,7 @@ import { ReservedAttributes } from '../../src/format/material-description-keys';
 import { CapacityBudget } from '../../src/pipeline/reencrypt-capacity';
 import { descriptionEntryClassifier, kmsKeyClassifier, mostRecentVersionClassifier, sameKmsKey } from '../../src/pipeline/reencrypt-classifier';
 import { MAX_EXPRESSION_BYTES, unchangedCondition } from '../../src/pipeline/reencrypt-conditions';
-import { CapacityExhaustedError, ConditionTooLargeError, ItemFilterError, ReEncryptRequestError } from '../../src/pipeline/reencrypt-errors';
+import { CapacityExhaustedError, ConditionTooLargeError, ItemFilterError, ReEncryptRequestError, ReEncryptSegmentError } from '../../src/pipeline/reencrypt-errors';
 import { isItemFailure } from '../../src/pipeline/reencrypt-failures';
 import { matchesFilter } from '../../src/pipeline/reencrypt-filter';
 import { sameItem } from '../../src/pipeline/reencrypt-item-equality';
@@ -20,6 +20,11 @@ import { segmentCheckpointToJson, segmentRequestFromJson, validateSegmentRequest
 import { ThrottleRetry } from '../../src/pipeline/reencrypt-throttling';
 import { reEncryptWrite } from '../../src/pipeline/reencrypt-write-request';
 import { NoKnownVersionError, type ProviderStore } from '../../src/providers/provider-store';
+import { emptyCounts } from '../../src/pipeline/reencrypt-counts';
+import { ScanReEncryptor, type ScanReEncryptorOptions } from '../../src/pipeline/scan-reencryptor';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { KMSClient } from '@aws-sdk/client-kms';
+import { freshStaticProvider } from '../support/fresh-static-provider';
 
 const SIG = ReservedAttributes.SIGNATURE;
 const DESC = ReservedAttributes.MATERIAL_DESCRIPTION;
@@ -266,5 +271,104 @@ describe('throttling and failures', () => {
     expect(isItemFailure(new KmsError('5xx', {}, { kmsErrorName: 'SomethingNew', cause: serverError }))).toBe(false);
     expect(isItemFailure(new CapacityExhaustedError('slow'))).toBe(false);
     expect(isItemFailure(Object.assign(new Error('x'), { name: 'ResourceNotFoundException' }))).toBe(false);
+  });
+});
+
+describe('a segment that cannot start', () => {
+  const checkpoint: DynamoDbItem = { pk: { S: 'secret-pk' }, sk: { N: '7' } };
+  const throttled = (name: string) => Object.assign(new Error('Rate exceeded'), { name, $metadata: { httpStatusCode: 400 } });
+  const description = {
+    Table: {
+      TableName: 'orders',
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'N' }],
+    },
+  };
+
+  /** A DynamoDB client answering DescribeTable (unless `describe` throws) and an empty Scan; records the commands sent. */
+  function fakeDynamoDb(describe: () => unknown = () => description) {
+    const sent: string[] = [];
+    const client = {
+      send: async (command: { constructor: { name: string } }) => {
+        const name = command.constructor.name;
+        sent.push(name);
+        if (name === 'DescribeTableCommand') return describe();
+        if (name === 'ScanCommand') return { Items: [] };
+        throw new Error(`unexpected ${name}`);
+      },
+    } as unknown as DynamoDBClient;
+    return { client, sent };
+  }
+
+  const engine = (options: Partial<ScanReEncryptorOptions> & Pick<ScanReEncryptorOptions, 'client'>) =>
+    new ScanReEncryptor({ table: 'orders', materialsProvider: freshStaticProvider(), classifier: () => true, ...options });
+
+  async function segmentError(work: Promise<unknown>): Promise<ReEncryptSegmentError> {
+    const error = await work.then(() => undefined, (caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ReEncryptSegmentError);
+    return error as ReEncryptSegmentError;
+  }
+
+  it('a throttled DescribeTable stops it with ReEncryptSegmentError at the request\'s checkpoint (retried by the job); the next run asks again', async () => {
+    let describes = 0;
+    const { client, sent } = fakeDynamoDb(() => {
+      if (++describes === 1) throw throttled('LimitExceededException');
+      return description;
+    });
+    const reEncryptor = engine({ client });
+    const error = await segmentError(reEncryptor.processSegment({ segment: 1, totalSegments: 4, exclusiveStartKey: checkpoint }));
+    expect(error.lastEvaluatedKey).toEqual(checkpoint);
+    expect(error.counts).toEqual(emptyCounts());
+    expect((error.cause as Error).name).toBe('LimitExceededException');
+    expect(error.message).toMatch(/segment 1 of 4.*LimitExceededException/);
+    expect(error.message).not.toMatch(/secret/);
+    expect(sent).toEqual(['DescribeTableCommand']);
+    await expect(reEncryptor.processSegment({ segment: 1, totalSegments: 4, exclusiveStartKey: checkpoint })).resolves.toMatchObject({ lastEvaluatedKey: undefined });
+    // From the start of the segment, the checkpoint to retry from is the start again.
+    const fromStart = await segmentError(engine({ client: fakeDynamoDb(() => Promise.reject(throttled('ThrottlingException'))).client }).processSegment({ segment: 0, totalSegments: 1 }));
+    expect(fromStart.lastEvaluatedKey).toBeUndefined();
+  });
+
+  it('a throttled classifier prepare (the MetaStore query, a KMS DescribeKey) stops it with ReEncryptSegmentError at the request\'s checkpoint', async () => {
+    const store = { maxVersion: () => Promise.reject(throttled('ProvisionedThroughputExceededException')) } as unknown as ProviderStore;
+    const { client, sent } = fakeDynamoDb();
+    const metaStore = await segmentError(
+      engine({ client, table: tableInfo, classifier: mostRecentVersionClassifier({ providerStore: store, materialName: 'orders' }) }).processSegment({
+        segment: 0,
+        totalSegments: 2,
+        exclusiveStartKey: checkpoint,
+      }),
+    );
+    expect(metaStore.lastEvaluatedKey).toEqual(checkpoint);
+    expect(metaStore.counts).toEqual(emptyCounts());
+    expect((metaStore.cause as Error).name).toBe('ProvisionedThroughputExceededException');
+    expect(sent).toEqual([]); // nothing scanned
+
+    const kmsClient = { send: () => Promise.reject(throttled('ThrottlingException')) } as unknown as KMSClient;
+    const kms = await segmentError(
+      engine({ client, table: tableInfo, classifier: kmsKeyClassifier({ keyId: 'alias/orders', kmsClient }) }).processSegment({ segment: 1, totalSegments: 2, exclusiveStartKey: checkpoint }),
+    );
+    expect(kms.lastEvaluatedKey).toEqual(checkpoint);
+    expect((kms.cause as Error).name).toBe('ThrottlingException');
+
+    // A provider whose refresh fails is a failure of the run too, not of the request.
+    const provider = Object.assign(freshStaticProvider(), {
+      refresh: () => {
+        throw throttled('ProvisionedThroughputExceededException');
+      },
+    });
+    const refresh = await segmentError(engine({ client, table: tableInfo, materialsProvider: provider }).processSegment({ segment: 0, totalSegments: 1, exclusiveStartKey: checkpoint }));
+    expect(refresh.lastEvaluatedKey).toEqual(checkpoint);
+  });
+
+  it('bad input stays a ReEncryptRequestError (not retried), even while DescribeTable is throttled', async () => {
+    const { client, sent } = fakeDynamoDb(() => Promise.reject(throttled('LimitExceededException')));
+    await expect(engine({ client }).processSegment({ segment: 4, totalSegments: 4 })).rejects.toThrow(ReEncryptRequestError);
+    expect(sent).toEqual([]);
+    const working = fakeDynamoDb();
+    const badCheckpoint = engine({ client: working.client }).processSegment({ segment: 0, totalSegments: 1, exclusiveStartKey: { pk: { S: 'secret-pk' } } });
+    await expect(badCheckpoint).rejects.toThrow(ReEncryptRequestError);
+    await expect(badCheckpoint).rejects.toThrow(/lacks the table's key attribute\(s\) "sk"/);
+    expect(working.sent).toEqual(['DescribeTableCommand']);
   });
 });
