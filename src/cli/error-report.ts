@@ -37,7 +37,10 @@ function describeError(error: unknown): string {
   // error which wraps AccessDeniedException): explain that one, keeping the library's context.
   const awsFailure = innermostAwsFailure(error);
   if (awsFailure !== undefined) {
-    const explained = explainAwsFailure(awsFailure, service, libraryFailure?.tableName);
+    // An answer with a name and no message (some endpoints and proxies) reaches us as the SDK's
+    // "UnknownError": the library's message then says more (which keys, which table).
+    const told = isUninformative(awsFailure.message) && libraryFailure !== undefined ? { ...awsFailure, message: libraryFailure.message } : awsFailure;
+    const explained = explainAwsFailure(told, service, libraryFailure?.tableName);
     if (explained !== undefined) return explained;
   }
   if (libraryFailure !== undefined) {
@@ -46,6 +49,11 @@ function describeError(error: unknown): string {
   }
   if (error instanceof Error) return `${error.name === 'Error' ? '' : `${error.name}: `}${singleLine(error.message)}`;
   return singleLine(String(error));
+}
+
+function isUninformative(message: string): boolean {
+  const text = message.trim();
+  return text === '' || text === 'UnknownError';
 }
 
 function variablesIn(problem: string): string[] {

@@ -124,8 +124,10 @@ function isPlaintext(image: DynamoDbItem): boolean {
 /**
  * The library's errors are about the item (signature, description, ciphertext, shape), except
  * KMS failures, which are about KMS (unreachable, throttling, access) and pass with time. A
- * KMS refusal of the item's wrapped key is an UnwrappingError, hence an item problem.
- * Anything else (DescribeTable, MetaStore reads over the network) is retried too.
+ * KMS refusal of the item's wrapped key (wrong context, another key wrapped it) is an
+ * UnwrappingError, hence an item problem; KMS denying the caller the key (AccessDenied: a lost
+ * role, grant or key policy) is a KmsError, retried: dead-lettering it would drop every record
+ * of the outage. Anything else (DescribeTable, MetaStore reads over the network) is retried too.
  */
 function isItemProblem(error: unknown): error is DynamoDbEncryptionError {
   return error instanceof DynamoDbEncryptionError && !(error instanceof KmsError);

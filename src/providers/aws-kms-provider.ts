@@ -2,7 +2,7 @@ import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/clie
 import { hkdfSha256 } from '../crypto/hkdf';
 import { backoff } from '../encrypted/backoff';
 import { LocalKey } from '../crypto/local-key';
-import { InvalidAlgorithmError, InvalidArgumentError, InvalidMaterialDescriptionError, UnwrappingError, type ErrorLocation } from '../errors';
+import { InvalidAlgorithmError, InvalidArgumentError, InvalidMaterialDescriptionError, KmsError, UnwrappingError, type ErrorLocation } from '../errors';
 import type { EncryptionContext } from '../encryptor/encryption-context';
 import { MaterialDescriptionKeys } from '../format/material-description-keys';
 import { DEFAULT_CONTENT_KEY_SPEC, parseKeySpec } from '../materials/content-key-spec';
@@ -233,7 +233,10 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
     location: { tableName?: string },
   ): Promise<{ dataKey: Uint8Array; kmsKeyArn?: string }> {
     const candidates: ReadonlyArray<string | undefined> = this.allowedKeyIds ?? [undefined];
-    let lastFailure: unknown;
+    // Allowed keys KMS would not let this caller use, and the last such answer.
+    const deniedKeyIds: string[] = [];
+    let denial: unknown;
+    let mismatch: unknown;
     for (const keyId of candidates) {
       try {
         const response = await this.callKms(() => this.kmsClient.send(new DecryptCommand({ ...request, KeyId: keyId })));
@@ -244,20 +247,41 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
         }
         return { dataKey: response.Plaintext, kmsKeyArn: response.KeyId };
       } catch (error) {
-        lastFailure = error;
-        // In strict mode a key mismatch means "try the next allowed key"; anything else is final.
-        if (keyId === undefined || !isKeyMismatch(error)) break;
+        if (keyId === undefined) throw await kmsFailure(error, 'Decrypt', this.kmsClient, location);
+        // In strict mode, both answers below mean "try the next allowed key"; anything else is final.
+        if (isAccessDenied(error)) {
+          // A denial of one allowed key says nothing about the others, and the next one may well
+          // be the key that wrapped this data key (moto even answers a mismatch this way).
+          deniedKeyIds.push(keyId);
+          denial = error;
+        } else if (isKeyMismatch(error)) {
+          mismatch = error;
+        } else {
+          throw await kmsFailure(error, 'Decrypt', this.kmsClient, location);
+        }
       }
     }
-    if (this.allowedKeyIds !== undefined && isKeyMismatch(lastFailure)) {
-      const name = (lastFailure as { name?: string }).name;
-      throw new UnwrappingError(
-        `strict mode: KMS would not decrypt the item's data key with any of the ${this.allowedKeyIds.length} allowed key(s) (${name}): another key wrapped it, or access to the key was revoked`,
+    if (deniedKeyIds.length > 0) {
+      // Not a verdict on the item: a key KMS denied may be the one that wrapped it. Real KMS
+      // answers a mismatch with IncorrectKeyException; AccessDenied means the caller lost the
+      // right to use the key (role, grant or key policy), which fails every item alike. As a
+      // KmsError it makes pipelines stop and retry instead of dead-lettering item after item.
+      // moto also answers a mismatch with AccessDenied, with no message to recognise it by
+      // (its body carries the name alone), so on moto a foreign item is refused this way too.
+      const others = deniedKeyIds.length < candidates.length ? '; the other allowed key(s) did not wrap it' : '';
+      throw new KmsError(
+        `strict mode: KMS denied Decrypt with allowed key(s) ${deniedKeyIds.join(', ')} (AccessDeniedException)${others}: ` +
+          `this caller may not use ${deniedKeyIds.length === 1 ? 'that key' : 'those keys'} (its role, a grant or the key policy); the item is read once access is restored`,
         location,
-        { cause: lastFailure },
+        { cause: denial, kmsErrorName: 'AccessDeniedException' },
       );
     }
-    throw await kmsFailure(lastFailure, 'Decrypt', this.kmsClient, location);
+    const name = (mismatch as { name?: string } | undefined)?.name;
+    throw new UnwrappingError(
+      `strict mode: KMS would not decrypt the item's data key with any of the ${candidates.length} allowed key(s) (${name}): another key wrapped it`,
+      location,
+      { cause: mismatch },
+    );
   }
 
   private derivedKeys(
@@ -310,10 +334,17 @@ function signingKeyParameters(spec: string, location: ErrorLocation = {}): { alg
   return { algorithm, lengthBytes: bits / 8 };
 }
 
+/**
+ * KMS's answer to Decrypt naming a key other than the one that wrapped the ciphertext. Not
+ * AccessDeniedException: on real KMS that means the caller may not use the named key.
+ */
 function isKeyMismatch(error: unknown): boolean {
-  const name = (error as { name?: unknown } | undefined)?.name;
-  // Real KMS answers IncorrectKeyException; moto answers AccessDeniedException.
-  return name === 'IncorrectKeyException' || name === 'AccessDeniedException';
+  return (error as { name?: unknown } | undefined)?.name === 'IncorrectKeyException';
+}
+
+/** KMS refused the caller the use of the key it named (IAM policy, grant or key policy). */
+function isAccessDenied(error: unknown): boolean {
+  return (error as { name?: unknown } | undefined)?.name === 'AccessDeniedException';
 }
 
 /** Whether the ARN KMS answered with is the key that was asked for (ids and ARNs compare; aliases cannot). */

@@ -28,6 +28,17 @@ test('KMS AccessDenied inside a segment error is explained by its AWS name, on o
   expect(exitCodeFor(new ResumableFailure(segment, 'job.json'))).toBe(1);
 });
 
+test('an AWS refusal without a message (the SDK says UnknownError) is told with the library message instead', () => {
+  const denied = awsError('AccessDeniedException', 'UnknownError');
+  const kms = new KmsError('strict mode: KMS denied Decrypt with allowed key(s) arn:aws:kms:eu-west-1:111122223333:key/abc (AccessDeniedException)', { tableName: 'orders' }, {
+    cause: denied,
+    kmsErrorName: 'AccessDeniedException',
+  });
+  expect(errorLine(kms)).toBe(
+    'ddbec: error: AWS refused the request (AccessDeniedException): strict mode: KMS denied Decrypt with allowed key(s) arn:aws:kms:eu-west-1:111122223333:key/abc (AccessDeniedException) (table "orders")',
+  );
+});
+
 test('an expired token, missing credentials, and a library error wrapping an unexplained SDK error', () => {
   expect(errorLine(awsError('ExpiredTokenException', 'The security token included in the request is expired'))).toBe(
     'ddbec: error: AWS refused the request (ExpiredTokenException): The security token included in the request is expired',

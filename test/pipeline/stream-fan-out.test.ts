@@ -397,6 +397,42 @@ describe('decrypted stream fan-out on DynamoDB Local + moto', () => {
     expect((await drain(deadLetter.url)).map((body) => JSON.parse(body).errorName)).toEqual(['PlaintextRecordError', 'SignatureVerificationError']);
   });
 
+  it('retries, never dead-letters, when KMS denies Decrypt in strict mode (a lost role, grant or key policy)', async () => {
+    const run = uniqueName('kms-denied');
+    const target = await createQueue(`${run}-target`);
+    const deadLetter = await createQueue(`${run}-dead-letter`);
+    const deniedKms = localKmsClient();
+    deniedKms.middlewareStack.add(
+      (next, context) => async (args) => {
+        // The function's role lost kms:Decrypt on the table's key: KMS denies every Decrypt.
+        if (context.commandName === 'DecryptCommand') {
+          const keyId = (args.input as { KeyId?: string }).KeyId;
+          throw Object.assign(new Error(`User: arn:aws:sts::123456789012:assumed-role/stream-decrypt is not authorized to perform: kms:Decrypt on resource: ${keyId}`), {
+            name: 'AccessDeniedException',
+            $fault: 'client',
+            $metadata: { httpStatusCode: 400 },
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'kmsDecryptDenied' },
+    );
+    // Strict mode, as the construct always deploys it.
+    const env = environment({ [Names.TARGET_QUEUE_URLS]: target.url, [Names.DEAD_LETTER_QUEUE_URL]: deadLetter.url, [Names.ALLOWED_KMS_KEY_IDS]: keyArn });
+    const handler = handlerFor(env, { kms: deniedKms });
+    const sequenceNumbers = event.Records.map((record) => record.dynamodb?.SequenceNumber as string);
+    // Record 0 already needs Decrypt: it and every later record go back to Lambda, none is lost.
+    expect((await handler(event)).batchItemFailures).toEqual(sequenceNumbers.map((itemIdentifier) => ({ itemIdentifier })));
+    expect(await drain(target.url)).toEqual([]);
+    expect(await drain(deadLetter.url)).toEqual([]);
+    expect(logLines.some((line) => line.includes('AccessDeniedException'))).toBe(true);
+
+    // Once access is back, the same batch goes through, its bad records dead-lettered as usual.
+    const restored = handlerFor(env);
+    expect(await restored(event)).toEqual({ batchItemFailures: [] });
+    expect((await drain(deadLetter.url)).map((body) => JSON.parse(body).errorName)).toEqual(['PlaintextRecordError', 'SignatureVerificationError']);
+  });
+
   it('wrote log lines and metrics, none holding a plaintext value', () => {
     expect(logLines.some((line) => line.includes('stream batch processed'))).toBe(true);
     expect(logLines.some((line) => line.includes('record sent to the dead-letter queue'))).toBe(true);
