@@ -4,17 +4,50 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+/** Not copied into the packing copy: dependencies (linked instead) and build output; dot entries (.git, scratch) neither. */
+const NOT_COPIED = new Set(['node_modules', 'dist', 'cdk.out']);
+
+/** Every file under `directory` (recursively), with its size and modification time; empty when it does not exist. */
+function snapshot(directory: string): Record<string, string> {
+  if (!fs.existsSync(directory)) return {};
+  const files: Record<string, string> = {};
+  for (const entry of fs.readdirSync(directory, { recursive: true, withFileTypes: true })) {
+    const file = path.join(entry.parentPath, entry.name);
+    const stat = fs.lstatSync(file);
+    files[path.relative(directory, file)] = `${stat.isDirectory() ? 'dir' : stat.size}@${stat.mtimeMs}`;
+  }
+  return files;
+}
+
+/**
+ * A copy of the working tree (the sources as they are now, committed or not) to pack from:
+ * `npm pack` runs prepack, which builds into dist/, and a test must not rewrite the checkout.
+ */
+function packingCopy(): string {
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'packing-copy-'));
+  for (const name of fs.readdirSync(ROOT)) {
+    if (NOT_COPIED.has(name) || name.startsWith('.')) continue;
+    fs.cpSync(path.join(ROOT, name), path.join(copy, name), { recursive: true });
+  }
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
+  return copy;
+}
 
 /**
  * A consumer installs the published package, without this repository's lambda/ sources, lock
  * file or esbuild: the construct must then deploy the prebuilt bundles the package ships. This
- * packs the package as npm would publish it (prepack builds it), installs it into an empty app,
- * and synthesizes a stack there.
+ * packs the package as npm would publish it (prepack builds it, in a copy of the working tree),
+ * installs it into an empty app, and synthesizes a stack there.
  */
 test('in a consumer app the construct synthesizes from the packed package, with its prebuilt handler bundles', () => {
   const app = fs.mkdtempSync(path.join(os.tmpdir(), 'consumer-app-'));
+  const copy = packingCopy();
+  const distBefore = snapshot(path.join(ROOT, 'dist'));
   try {
-    const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', app], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop() as string;
+    const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', app], { cwd: copy, encoding: 'utf8' }).trim().split('\n').pop() as string;
+    // The build went to the copy's dist/: the checkout's (if any) is untouched.
+    expect(snapshot(path.join(ROOT, 'dist'))).toEqual(distBefore);
+    expect(fs.existsSync(path.join(copy, 'dist', 'handlers'))).toBe(true);
     const installed = path.join(app, 'node_modules', 'dynamodb-encryption-client-ts');
     fs.mkdirSync(installed, { recursive: true });
     execFileSync('tar', ['-xzf', path.join(app, tarball), '-C', installed, '--strip-components=1']);
@@ -52,5 +85,6 @@ test('in a consumer app the construct synthesizes from the packed package, with 
     }
   } finally {
     fs.rmSync(app, { recursive: true, force: true });
+    fs.rmSync(copy, { recursive: true, force: true });
   }
 }, 180_000);

@@ -1,27 +1,28 @@
 /**
- * MostRecentProvider over a MetaStore in DynamoDB Local: it picks up rotations after its TTL,
+ * MostRecentProvider over a MetaStore in DynamoDB Local (and moto's KMS): it picks up rotations after its TTL,
  * keeps reading old versions, and reads the table only as often as its caches say.
  */
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand, DisabledException, type KMSClient } from '@aws-sdk/client-kms';
 import { AttributeActions } from '../../src/encryptor/attribute-actions';
 import type { CryptoConfig } from '../../src/encryptor/crypto-config';
 import { decryptDynamoDbItem, encryptDynamoDbItem } from '../../src/encryptor/item-encryptor';
-import { UnsupportedOperationError } from '../../src/errors';
+import { KmsError } from '../../src/errors';
 import type { DynamoDbItem } from '../../src/format/attribute-value';
 import { MaterialDescriptionKeys } from '../../src/format/material-description-keys';
-import type { CryptographicMaterialsProvider } from '../../src/providers/cryptographic-materials-provider';
+import { AwsKmsMaterialsProvider } from '../../src/providers/aws-kms-provider';
 import { MetaStore } from '../../src/providers/meta-store';
 import { GRACE_PERIOD_MS, MostRecentProvider } from '../../src/providers/most-recent-provider';
 import { descriptionOf } from '../support/item-encryptor-fixtures';
 import { freshStaticProvider } from '../support/fresh-static-provider';
-import { localDynamoDbClient, uniqueName } from '../support/local-aws';
+import { localDynamoDbClient, localKmsClient, uniqueName } from '../support/local-aws';
 
 const MATERIAL = 'orders-key';
 const TTL = 60_000;
 const DATA_ITEM: DynamoDbItem = { id: { S: 'order-1' }, amount: { N: '12' } };
 
 const client = localDynamoDbClient();
-const clients: DynamoDBClient[] = [client];
+const clients: Array<DynamoDBClient | KMSClient> = [client];
 const createdTables: string[] = [];
 
 afterAll(async () => {
@@ -29,7 +30,7 @@ afterAll(async () => {
   for (const each of clients) each.destroy();
 });
 
-/** What protects the version items in these tests. */
+/** What protects the version items in these tests (the KMS-revocation one uses a KMS key). */
 const staticMetaProvider = freshStaticProvider;
 
 /** A client whose commands are counted by name, through an SDK middleware. */
@@ -150,26 +151,58 @@ describe('MostRecentProvider over a MetaStore', () => {
   });
 
   it('stops reading within the TTL once the meta provider no longer opens the version items', async () => {
-    const { tableName, metaProvider, rotator } = await setup();
+    // The version items are protected by a KMS key (a Direct KMS provider for the MetaStore, as
+    // the Python client's KMS-backed MetaStore would be); revoking access is disabling that key.
+    const kms = localKmsClient();
+    clients.push(kms);
+    const created = await kms.send(new CreateKeyCommand({ Description: 'most-recent test: protects the MetaStore' }));
+    const keyId = created.KeyMetadata?.Arn as string;
+    // moto's DisableKey and DescribeKey look the key up by its id only (an ARN is a 500 there).
+    const bareKeyId = created.KeyMetadata?.KeyId as string;
+    const tableName = uniqueName('metastore');
+    createdTables.push(tableName);
+    await MetaStore.createTable(client, tableName);
+    const rotator = new MetaStore({ tableName, materialsProvider: new AwsKmsMaterialsProvider({ keyId, kmsClient: kms }), dynamoDbClient: client });
     await rotator.newProvider(MATERIAL);
-    const clock = { now: 0 };
     const writer = new MostRecentProvider({ providerStore: rotator, materialName: MATERIAL, versionTtlMs: TTL });
     const { item } = await write(writer);
 
-    // Stands in for a revoked KMS permission: the meta provider now refuses every version item.
-    let revoked = false;
-    const revocable: CryptographicMaterialsProvider = {
-      encryptionMaterials: (context) => metaProvider.encryptionMaterials(context),
-      decryptionMaterials: (context) =>
-        revoked ? Promise.reject(new UnsupportedOperationError('access revoked', { tableName })) : metaProvider.decryptionMaterials(context),
-    };
-    const store = new MetaStore({ tableName, materialsProvider: revocable, dynamoDbClient: client });
+    // The reader's KMS client. moto 5.2.1 records DisableKey (DescribeKey then says Disabled) but
+    // still answers Decrypt, GenerateDataKey and Encrypt with a disabled key: its KMS backend
+    // never looks at the key state (checked against moto server, and in moto/kms/models.py). So
+    // this middleware refuses them as KMS does, with DisabledException, whenever moto reports
+    // the key Disabled: the refusal follows the key's real state in moto, not a test flag.
+    const readerKms = localKmsClient();
+    clients.push(readerKms);
+    const kmsCalls: string[] = [];
+    readerKms.middlewareStack.add(
+      (next, context) => async (args) => {
+        const command = context.commandName ?? 'unknown';
+        kmsCalls.push(command);
+        if (command === 'DecryptCommand' || command === 'GenerateDataKeyCommand' || command === 'EncryptCommand') {
+          const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: bareKeyId }));
+          if (KeyMetadata?.KeyState === 'Disabled') throw new DisabledException({ message: `${keyId} is disabled.`, $metadata: { httpStatusCode: 400 } });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'enforceDisabledKey' },
+    );
+    const store = new MetaStore({ tableName, materialsProvider: new AwsKmsMaterialsProvider({ keyId, kmsClient: readerKms }), dynamoDbClient: client });
+    const clock = { now: 0 };
     const provider = new MostRecentProvider({ providerStore: store, materialName: MATERIAL, versionTtlMs: TTL, clock: () => clock.now });
     await expect(decryptDynamoDbItem(item, dataConfig(provider))).resolves.toEqual(DATA_ITEM);
-    revoked = true;
+    expect(kmsCalls).toEqual(['DecryptCommand']);
+
+    await kms.send(new DisableKeyCommand({ KeyId: bareKeyId }));
+    // Within the TTL the version already opened is used from the cache: KMS is not asked.
     clock.now += TTL - 1;
     await expect(decryptDynamoDbItem(item, dataConfig(provider))).resolves.toEqual(DATA_ITEM);
+    expect(kmsCalls).toEqual(['DecryptCommand']);
+    // Once it expires the version item is read again, KMS refuses to open it, and so does the provider.
     clock.now += 1;
-    await expect(decryptDynamoDbItem(item, dataConfig(provider))).rejects.toThrow(UnsupportedOperationError);
+    const failure = decryptDynamoDbItem(item, dataConfig(provider));
+    await expect(failure).rejects.toBeInstanceOf(KmsError);
+    await expect(failure).rejects.toMatchObject({ kmsErrorName: 'DisabledException' });
+    expect(kmsCalls).toEqual(['DecryptCommand', 'DecryptCommand']);
   });
 });
