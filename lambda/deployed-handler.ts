@@ -1,5 +1,6 @@
 import { loggableError } from '../src/pipeline/loggable-error';
-import { observability } from './observability';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { measuredInvocation, observability } from './observability';
 
 type Handler<Event, Context, Result> = (event: Event, context: Context) => Promise<Result>;
 
@@ -15,19 +16,24 @@ type Handler<Event, Context, Result> = (event: Event, context: Context) => Promi
  * source mapping, the console).
  */
 export function deployedHandler<Event, Context, Result>(service: string, create: () => Handler<Event, Context, Result>): Handler<Event, Context, Result> {
-  let built: { handler: Handler<Event, Context, Result> } | { error: unknown } | undefined;
-  const build = (): { handler: Handler<Event, Context, Result> } | { error: unknown } => {
+  let built: { handler: Handler<Event, Context, Result> } | { error: unknown; metrics: Metrics } | undefined;
+  const build = (): { handler: Handler<Event, Context, Result> } | { error: unknown; metrics: Metrics } => {
     try {
       return { handler: create() };
     } catch (error) {
-      observability(service).logger.error(`${service} is not configured`, loggableError(error));
-      return { error };
+      const { logger, metrics } = observability(service);
+      logger.error(`${service} is not configured`, loggableError(error));
+      return { error, metrics };
     }
   };
   if (process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined) built = build();
   return async (event, context) => {
     built ??= build();
-    if ('error' in built) throw built.error;
+    if ('error' in built) {
+      const { error } = built;
+      // Counted like any failed invocation (the handler, which would count it, was never built).
+      return measuredInvocation(built.metrics, context, () => Promise.reject(error));
+    }
     return built.handler(event, context);
   };
 }

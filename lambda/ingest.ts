@@ -32,7 +32,6 @@ import { BatchProcessor, EventType, SqsFifoPartialProcessorAsync, processPartial
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
 import type { Context } from 'aws-lambda';
 import { EncryptedClient } from '../src/encrypted/encrypted-client';
 import { ConcurrencyLimiter } from '../src/providers/concurrency-limiter';
@@ -43,17 +42,17 @@ import { loggableError } from '../src/pipeline/loggable-error';
 import { INGEST_RETRY_AFTER_SECONDS, ingestThrottling, throttledRequestAnswer } from '../src/pipeline/ingest-throttling';
 import { checkTimeReserve, DEFAULT_TIME_RESERVE_MS, IngestNotStartedError, InvocationTimeBudget } from '../src/pipeline/invocation-time-budget';
 import { IngestWriter } from '../src/pipeline/ingest-writer';
-import { materialsProviderFor, tableInfoFor, type AwsClients } from '../src/pipeline/materials-from-config';
+import { materialsProviderFor, regionalKmsClients, tableInfoFor, type AwsClients } from '../src/pipeline/materials-from-config';
 import { readIngestConfig, type IngestConfig } from '../src/pipeline/pipeline-config';
 import { deployedHandler } from './deployed-handler';
-import { observability } from './observability';
+import { measuredInvocation, observability } from './observability';
 
 export interface IngestHandlerDependencies {
   /** @default read with `readIngestConfig(environment)` */
   readonly config?: IngestConfig;
   /** @default process.env */
   readonly environment?: Readonly<Record<string, string | undefined>>;
-  /** @default new clients from the Lambda's own region and credentials */
+  /** @default new clients from the Lambda's own region and credentials, and KMS in each key ARN's region (`regionalKmsClients`) */
   readonly clients?: AwsClients;
   /** Key attribute types; @default learned with DescribeTable on first use. */
   readonly keySchema?: IngestKeySchema;
@@ -84,7 +83,7 @@ const MESSAGES_IN_FLIGHT = 16;
 /** Builds the handler; reads and checks the configuration now, so a bad one fails at cold start. */
 export function createIngestHandler(dependencies: IngestHandlerDependencies = {}): IngestHandler {
   const config = dependencies.config ?? readIngestConfig(dependencies.environment ?? process.env);
-  const clients = dependencies.clients ?? { dynamoDb: new DynamoDBClient({}), kms: new KMSClient({}) };
+  const clients = dependencies.clients ?? { dynamoDb: new DynamoDBClient({}), ...regionalKmsClients() };
   const defaults = observability('ingest');
   const logger = dependencies.logger ?? defaults.logger;
   const metrics = dependencies.metrics ?? defaults.metrics;
@@ -110,24 +109,31 @@ export function createIngestHandler(dependencies: IngestHandlerDependencies = {}
       counts.rejected += result.failures.length;
       return result;
     };
-    try {
-      const ingestEvent = classifyIngestEvent(event);
-      if (ingestEvent.kind === 'direct') {
-        const result = tally(await writer.write(ingestEvent.items));
-        if (result.failures.length > 0) logger.warn('items not written', { written: result.written, failures: result.failures });
-        return result;
+    // ColdStart, and InvocationFailures for a throw or an HTTP 5xx, flushed with these counts.
+    return measuredInvocation(metrics, context, async () => {
+      try {
+        const ingestEvent = classifyIngestEvent(event);
+        if (ingestEvent.kind === 'direct') {
+          const result = tally(await writer.write(ingestEvent.items));
+          if (result.failures.length > 0) logger.warn('items not written', { written: result.written, failures: result.failures });
+          return result;
+        }
+        if (ingestEvent.kind === 'sqs') return await ingestSqs(writer, ingestEvent.records, tally, logger, context, InvocationTimeBudget.of(context, timeReserveMs));
+        return await ingestHttp(writer, ingestEvent.method, ingestEvent.body, tally, logger);
+      } catch (error) {
+        logger.error('ingest failed', loggableError(error));
+        throw error;
+      } finally {
+        metrics.addMetric('ItemsWritten', MetricUnit.Count, counts.written);
+        metrics.addMetric('ItemsRejected', MetricUnit.Count, counts.rejected);
       }
-      if (ingestEvent.kind === 'sqs') return await ingestSqs(writer, ingestEvent.records, tally, logger, context, InvocationTimeBudget.of(context, timeReserveMs));
-      return await ingestHttp(writer, ingestEvent.method, ingestEvent.body, tally, logger);
-    } catch (error) {
-      logger.error('ingest failed', loggableError(error));
-      throw error;
-    } finally {
-      metrics.addMetric('ItemsWritten', MetricUnit.Count, counts.written);
-      metrics.addMetric('ItemsRejected', MetricUnit.Count, counts.rejected);
-      metrics.publishStoredMetrics();
-    }
+    }, isServerError);
   };
+}
+
+/** An HTTP answer the caller cannot fix by changing its request: the invocation failed. */
+function isServerError(response: IngestResponse): boolean {
+  return 'statusCode' in response && response.statusCode >= 500;
 }
 
 async function ingestSqs(

@@ -13,8 +13,7 @@ import type { Context } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
-import type { AwsClients } from '../src/pipeline/materials-from-config';
+import { regionalKmsClients, type AwsClients } from '../src/pipeline/materials-from-config';
 import { readReEncryptConfig, type ReEncryptConfig } from '../src/pipeline/pipeline-config';
 import type { ReEncryptCounts } from '../src/pipeline/reencrypt-counts';
 import { ReEncryptRequestError, ReEncryptSegmentError } from '../src/pipeline/reencrypt-errors';
@@ -24,7 +23,7 @@ import { isMaterialsRotationRequest, rotateMaterials, type MaterialsRotationResu
 import type { ScanReEncryptor } from '../src/pipeline/scan-reencryptor';
 import { loggableError } from '../src/pipeline/loggable-error';
 import { deployedHandler } from './deployed-handler';
-import { observability } from './observability';
+import { measuredInvocation, observability } from './observability';
 
 export interface ReEncryptSegmentResponse {
   /** Pass back as `exclusiveStartKey`; absent when the segment is finished. DynamoDB JSON. */
@@ -45,7 +44,7 @@ export interface ReEncryptSegmentDependencies {
   readonly rotateMaterials?: () => Promise<MaterialsRotationResult>;
   /** Where the configuration is read when no reEncryptor is given. @default process.env */
   readonly environment?: Readonly<Record<string, string | undefined>>;
-  /** @default new clients with the SDK's defaults */
+  /** @default new clients with the SDK's defaults, and KMS in each key ARN's region (`regionalKmsClients`) */
   readonly clients?: AwsClients;
   /** Engine settings the environment does not carry (page size, capacity budgets...), when built from it. */
   readonly reEncryptorOptions?: Parameters<typeof reEncryptorFromConfig>[2];
@@ -73,6 +72,10 @@ export function createReEncryptSegmentHandler(dependencies: ReEncryptSegmentDepe
 
   const handle = async (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<ReEncryptSegmentResponse | MaterialsRotationResponse> => {
     if (typeof (context as Partial<Context>).functionName === 'string') logger.addContext(context as Context);
+    // ColdStart, and InvocationFailures when the invocation throws (a bad request included), flushed with the counts.
+    return measuredInvocation(metrics, context, () => work(event, context));
+  };
+  const work = async (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<ReEncryptSegmentResponse | MaterialsRotationResponse> => {
     if (isMaterialsRotationRequest(event)) {
       try {
         const rotated = await rotate();
@@ -82,8 +85,6 @@ export function createReEncryptSegmentHandler(dependencies: ReEncryptSegmentDepe
       } catch (error) {
         logger.error('materials rotation failed', loggableError(error));
         throw error;
-      } finally {
-        metrics.publishStoredMetrics();
       }
     }
     let request;
@@ -121,8 +122,6 @@ export function createReEncryptSegmentHandler(dependencies: ReEncryptSegmentDepe
         logger.error('re-encryption segment failed', { ...where, ...loggableError(error) });
       }
       throw error;
-    } finally {
-      metrics.publishStoredMetrics();
     }
   };
   // The event decides the answer's shape; the overloads let callers see which one they get.
@@ -136,7 +135,7 @@ interface ConfiguredWork {
 
 function configuredWork(dependencies: ReEncryptSegmentDependencies): ConfiguredWork {
   const config: ReEncryptConfig = readReEncryptConfig(dependencies.environment ?? process.env);
-  const clients = dependencies.clients ?? { dynamoDb: new DynamoDBClient({}), kms: new KMSClient({}) };
+  const clients = dependencies.clients ?? { dynamoDb: new DynamoDBClient({}), ...regionalKmsClients() };
   return {
     reEncryptor: reEncryptorFromConfig(config, clients, dependencies.reEncryptorOptions),
     rotateMaterials: () => rotateMaterials(config.materials, clients),

@@ -2,7 +2,6 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { KMSClient } from '@aws-sdk/client-kms';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
@@ -10,9 +9,10 @@ import { loggableError } from '../src/pipeline/loggable-error';
 import { checkTimeReserve, DEFAULT_TIME_RESERVE_MS, InvocationTimeBudget } from '../src/pipeline/invocation-time-budget';
 import { readStreamConfig } from '../src/pipeline/pipeline-config';
 import type { StreamDecryptor } from '../src/pipeline/stream-decryptor';
+import { regionalKmsClients } from '../src/pipeline/materials-from-config';
 import { streamDecryptorFor } from '../src/pipeline/stream-decryptor-from-config';
 import { deployedHandler } from './deployed-handler';
-import { observability } from './observability';
+import { measuredInvocation, observability } from './observability';
 
 /**
  * The decrypted stream fan-out Lambda (DynamoDB Streams event source, ReportBatchItemFailures on).
@@ -43,6 +43,11 @@ export function createStreamDecryptHandler(dependencies: StreamDecryptDependenci
   const reserveMs = checkTimeReserve(dependencies.timeReserveMs ?? DEFAULT_TIME_RESERVE_MS);
   return async (event, context) => {
     if (context !== undefined) logger.addContext(context);
+    // ColdStart, and InvocationFailures when the handler throws, flushed with the counts below.
+    return measuredInvocation(metrics, context, () => processBatch(event, context));
+  };
+
+  async function processBatch(event: DynamoDBStreamEvent, context: Context | undefined): Promise<DynamoDBBatchResponse> {
     const budget = InvocationTimeBudget.of(context, reserveMs);
     const shouldStop = budget === undefined ? undefined : () => budget.shouldStop();
     try {
@@ -64,14 +69,13 @@ export function createStreamDecryptHandler(dependencies: StreamDecryptDependenci
         deadLettered: result.deadLettered.length,
         retried: result.batchItemFailures.length,
       });
-      metrics.publishStoredMetrics();
       return { batchItemFailures: result.batchItemFailures };
     } catch (error) {
       // Only a non-stream event (or a bug) gets here: Lambda retries the whole invocation.
       logger.error('stream batch failed', loggableError(error));
       throw error;
     }
-  };
+  }
 }
 
 /** Everything from the environment, built once per container. */
@@ -79,7 +83,7 @@ export function dependenciesFromEnvironment(environment: Readonly<Record<string,
   const config = readStreamConfig(environment);
   const clients = {
     dynamoDb: new DynamoDBClient({}),
-    kms: new KMSClient({}),
+    ...regionalKmsClients(),
     sqs: new SQSClient({}),
     sns: new SNSClient({}),
     eventBridge: new EventBridgeClient({}),

@@ -1,4 +1,4 @@
-import { materialsProviderFor, metaStoreFor, tableInfoFor, type AwsClients } from './materials-from-config';
+import { kmsClientFor, materialsProviderFor, metaStoreFor, tableInfoFor, type AwsClients } from './materials-from-config';
 import type { ReEncryptConfig } from './pipeline-config';
 import { kmsKeyClassifier, mostRecentVersionClassifier, type MaterialsClassifier } from './reencrypt-classifier';
 import { ScanReEncryptor, type ScanReEncryptorOptions } from './scan-reencryptor';
@@ -30,7 +30,7 @@ export function reEncryptorFromConfig(
 
 function classifierFor(config: ReEncryptConfig, clients: AwsClients): MaterialsClassifier {
   const { materials } = config;
-  if (materials.kind === 'direct-kms') return kmsKeyClassifier({ keyId: materials.kmsKeyId, kmsClient: clients.kms });
+  if (materials.kind === 'direct-kms') return kmsKeyClassifier({ keyId: materials.kmsKeyId, kmsClient: kmsClientFor(materials.kmsKeyId, clients) });
   // Only maxVersion is asked of this store: the provider that protects the versions is never called here.
   return mostRecentVersionClassifier({ providerStore: metaStoreFor(materials, clients), materialName: materials.materialName });
 }

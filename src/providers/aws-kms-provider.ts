@@ -18,10 +18,19 @@ export interface AwsKmsMaterialsProviderOptions {
   /** The KMS key that generates data keys: a key ARN (preferred), key id or alias. */
   readonly keyId: string;
   /**
-   * The client for KMS calls.
+   * The client for KMS calls: every call when `kmsClientForRegion` is not given, else the calls
+   * naming a key without a region (a key id or alias).
    * @default a new KMSClient in the region of `keyId` when it is an ARN, else the SDK's default region
    */
   readonly kmsClient?: KMSClient;
+  /**
+   * The client for a region, asked for the region of each key ARN a call names: GenerateDataKey
+   * goes to `keyId`'s region, and in strict mode each Decrypt to the region of the allowed key it
+   * names (keys of several regions during a rotation). A KMS key is regional: another region's
+   * KMS does not know it. Asked on every call, so it should return the same client per region.
+   * @default when `kmsClient` is not given, a new KMSClient per region, made on first use; else none (`kmsClient` makes every call)
+   */
+  readonly kmsClientForRegion?: (region: string) => KMSClient;
   /**
    * Grant tokens sent with every KMS call.
    * @default none
@@ -104,7 +113,11 @@ const HMAC_ALGORITHMS: ReadonlySet<string> = new Set(['HmacSHA224', 'HmacSHA256'
  */
 export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
   readonly keyId: string;
+  /** The client of `keyId`'s calls: GenerateDataKey, and Decrypt outside strict mode. */
   readonly kmsClient: KMSClient;
+  /** For keys that name no region (or every key, without kmsClientForRegion); made on first use when not given. */
+  private regionlessClient?: KMSClient;
+  private readonly kmsClientForRegion?: (region: string) => KMSClient;
   private readonly grantTokens?: string[];
   private readonly configuredDescription: Readonly<Record<string, string>>;
   private readonly contentKeySpec: string;
@@ -119,7 +132,9 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
       throw new InvalidArgumentError('AwsKmsMaterialsProvider needs a keyId (a KMS key ARN, key id or alias)');
     }
     this.keyId = options.keyId;
-    this.kmsClient = options.kmsClient ?? new KMSClient({ region: regionOfKeyArn(options.keyId) });
+    this.regionlessClient = options.kmsClient;
+    this.kmsClientForRegion = options.kmsClientForRegion ?? (options.kmsClient === undefined ? onePerRegion((region) => new KMSClient({ region })) : undefined);
+    this.kmsClient = this.clientFor(options.keyId);
     this.grantTokens = options.grantTokens === undefined ? undefined : [...options.grantTokens];
     this.configuredDescription = Object.freeze({ ...(options.materialDescription ?? {}) });
     this.contentKeySpec = this.configuredDescription[MaterialDescriptionKeys.CONTENT_KEY_ALGORITHM] ?? DEFAULT_CONTENT_KEY_SPEC;
@@ -158,6 +173,14 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
         await backoff(attempt, this.kmsRetryBaseDelayMs);
       }
     }
+  }
+
+  /** The client for a call naming `keyId`: KMS in the region of its ARN, when clients by region are known. */
+  private clientFor(keyId: string): KMSClient {
+    const region = this.kmsClientForRegion === undefined ? undefined : regionOfKeyArn(keyId);
+    if (region !== undefined) return (this.kmsClientForRegion as (region: string) => KMSClient)(region);
+    this.regionlessClient ??= new KMSClient({});
+    return this.regionlessClient;
   }
 
   /** True when Decrypt is limited to `allowedKeyIds`. */
@@ -238,8 +261,10 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
     let denial: unknown;
     let mismatch: unknown;
     for (const keyId of candidates) {
+      // Each allowed key in its own region; without one named, the ciphertext goes where keyId is.
+      const client = keyId === undefined ? this.kmsClient : this.clientFor(keyId);
       try {
-        const response = await this.callKms(() => this.kmsClient.send(new DecryptCommand({ ...request, KeyId: keyId })));
+        const response = await this.callKms(() => client.send(new DecryptCommand({ ...request, KeyId: keyId })));
         if (response.Plaintext === undefined) throw new UnwrappingError('KMS Decrypt returned no data key', location);
         if (keyId !== undefined && !sameKey(keyId, response.KeyId)) {
           response.Plaintext.fill(0);
@@ -247,7 +272,7 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
         }
         return { dataKey: response.Plaintext, kmsKeyArn: response.KeyId };
       } catch (error) {
-        if (keyId === undefined) throw await kmsFailure(error, 'Decrypt', this.kmsClient, location);
+        if (keyId === undefined) throw await kmsFailure(error, 'Decrypt', client, location);
         // In strict mode, both answers below mean "try the next allowed key"; anything else is final.
         if (isAccessDenied(error)) {
           // A denial of one allowed key says nothing about the others, and the next one may well
@@ -257,7 +282,7 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
         } else if (isKeyMismatch(error)) {
           mismatch = error;
         } else {
-          throw await kmsFailure(error, 'Decrypt', this.kmsClient, location);
+          throw await kmsFailure(error, 'Decrypt', client, location);
         }
       }
     }
@@ -310,6 +335,19 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
       if (dataKey instanceof Uint8Array) dataKey.fill(0);
     }
   }
+}
+
+/** `create` called once per region, its client kept: KMS clients by region, made on first use. */
+export function onePerRegion(create: (region: string) => KMSClient): (region: string) => KMSClient {
+  const clients = new Map<string, KMSClient>();
+  return (region) => {
+    let client = clients.get(region);
+    if (client === undefined) {
+      client = create(region);
+      clients.set(region, client);
+    }
+    return client;
+  };
 }
 
 /** The region field of a KMS key ARN (`arn:aws:kms:REGION:ACCOUNT:key/ID`), if it is one. */

@@ -8,7 +8,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { CreateKeyCommand } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, Context, LambdaFunctionURLEvent, SQSEvent } from 'aws-lambda';
 import { EncryptedClient } from '../../src/encrypted/encrypted-client';
@@ -486,6 +486,25 @@ describe('ingest handler', () => {
     await expect(lambda.handler({ items: [] }, context)).rejects.toThrow(/DDBEC_TABLE_NAME is not set/);
     // Logged once per container, not on every invocation.
     expect(logged.filter((line) => line.includes('ingest is not configured') && line.includes('DDBEC_KMS_KEY_ID'))).toHaveLength(1);
+  });
+
+  it('a KMS key ARN of another region: the handler built with its own clients calls KMS in that region (AWS_ENDPOINT_URL_KMS still applies)', async () => {
+    const elsewhere = new KMSClient({ region: 'eu-west-1' });
+    try {
+      const keyArn = (await elsewhere.send(new CreateKeyCommand({ Description: 'ingest handler tests, another region' }))).KeyMetadata?.Arn as string;
+      expect(keyArn).toContain(':eu-west-1:');
+      expect(process.env.AWS_REGION).not.toBe('eu-west-1'); // the function's own region
+      const regional = { ...environment, [Names.KMS_KEY_ID]: keyArn };
+      const handler = lambda.createIngestHandler({ environment: regional }); // no clients given: the deployed handler's own
+      const id = uniqueName('other-region');
+      await expect(handler({ items: [{ id, card: SECRET }] }, context)).resolves.toEqual({ written: 1, failures: [] });
+      const config = readIngestConfig(regional);
+      const reader = new EncryptedClient({ client: clients.dynamoDb, materialsProvider: materialsProviderFor(config.materials, { dynamoDb: clients.dynamoDb, kms: elsewhere }), attributeActions: config.attributeActions });
+      const { Item } = await reader.getItem({ TableName: tableName, Key: { id: { S: id } } });
+      expect(unmarshall(Item ?? {})).toEqual({ id, card: SECRET });
+    } finally {
+      elsewhere.destroy();
+    }
   });
 
   it('publishes ItemsWritten and ItemsRejected metrics', async () => {

@@ -223,6 +223,44 @@ describe('the reencrypt-segment Lambda handler', () => {
     await expect(coldStartHandler({ segment: 0, totalSegments: 1 }, lambdaContext(() => 900_000))).rejects.toThrow(/DDBEC_TABLE_NAME is not set/);
   });
 
+  it('rotates to a key of another region with its own clients: each KMS call goes to the region of the key it names', async () => {
+    // A table of its own, its items under key A (the function's region), moved to a key of another region.
+    const regionTable = uniqueName('reencrypt-region');
+    await dynamoDb.send(
+      new CreateTableCommand({
+        TableName: regionTable,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      }),
+    );
+    const elsewhere = new KMSClient({ region: 'eu-west-1' });
+    try {
+      const keyEu = (await elsewhere.send(new CreateKeyCommand({}))).KeyMetadata?.Arn as string;
+      expect(keyEu).toContain(':eu-west-1:');
+      expect(keyA).not.toContain(':eu-west-1:');
+      const regionInfo = new TableInfo({ name: regionTable, primaryIndex: { partition: 'pk' } });
+      const writer = new EncryptedClient({ client: dynamoDb, materialsProvider: new AwsKmsMaterialsProvider({ keyId: keyA, kmsClient: kms }), attributeActions: actions(), tableInfos: [regionInfo] });
+      for (let index = 0; index < 3; index += 1) await writer.putItem({ TableName: regionTable, Item: { pk: { S: `region-${index}` }, card: { S: `secret-card-${index}` } } });
+      const { logger, metrics } = observability('reencrypt');
+      const handler = createReEncryptSegmentHandler({
+        // No clients given: the deployed handler's own, one KMS client per region of the keys.
+        environment: { ...environment, [Names.TABLE_NAME]: regionTable, [Names.SORT_KEY_NAME]: '', [Names.KMS_KEY_ID]: keyEu, [Names.ALLOWED_KMS_KEY_IDS]: `${keyEu},${keyA}` },
+        logger,
+        metrics,
+      });
+      const response = await handler({ segment: 0, totalSegments: 1 }, lambdaContext(() => 900_000));
+      expect(response.counts).toMatchObject({ scanned: 3, reencrypted: 3, failed: 0 });
+      const onlyEu = new TableCrypto(regionInfo, new AwsKmsMaterialsProvider({ keyId: keyEu, kmsClient: elsewhere, strict: true }), actions()).config;
+      const { Items = [] } = await dynamoDb.send(new ScanCommand({ TableName: regionTable, ConsistentRead: true }));
+      expect(Items).toHaveLength(3);
+      for (const item of Items) await expect(decryptDynamoDbItem(item, onlyEu)).resolves.toMatchObject({ card: { S: `secret-card-${item.pk.S?.slice('region-'.length)}` } });
+    } finally {
+      elsewhere.destroy();
+      await dynamoDb.send(new DeleteTableCommand({ TableName: regionTable })).catch(() => undefined);
+    }
+  });
+
   it('stops with ReEncryptSegmentError and the last checkpoint when KMS is unreachable', async () => {
     const { logger, metrics } = observability('reencrypt');
     const unreachable = new KMSClient({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1 });
