@@ -3,10 +3,17 @@
  *
  * A table of items encrypted with Direct KMS under key A is rotated to key B by the real CLI,
  * run as users run it (a child process, `node --import tsx src/cli/ddbec.ts`, so the pid is the
- * CLI itself), which is SIGKILLed at random moments (seeded) `kills` times, each run resuming
- * from the checkpoint file the previous one left; then one last run goes to the end. Checked:
+ * CLI itself), which is SIGKILLed `kills` times, each run resuming from the checkpoint file the
+ * previous one left; then one last run goes to the end. A run is killed only once it has made
+ * progress of its own: the scenario polls the checkpoint file until its `counts.scanned` has
+ * grown past the value the previous kill left, then waits a random (seeded) 0 to
+ * `maxKillDelayMs` more, so the kill lands mid-job, often between a write and the save after it.
+ * (The CLI takes 0.5 to 1 s to start, longer on a loaded machine: a timer started at spawn kills
+ * it during startup, before it has touched the table.) Checked:
  *
- * - after every kill the checkpoint file is still valid JSON for this table, not complete;
+ * - after every kill the checkpoint file is still valid JSON for this table, not complete, and
+ *   its scanned count is above 0, below the table's item count and above the previous kill's
+ *   (`scannedAtKills`), so every kill interrupted a job that had resumed and progressed;
  * - at the end the file is complete and its counts add up to the table (scanned = items,
  *   reencrypted + alreadyCurrent = items, failed = conflicts = 0);
  * - every item is in the table (lost), no other key appeared (duplicated), and every item
@@ -32,15 +39,22 @@ import { AwsKmsMaterialsProvider } from '../../src/providers/aws-kms-provider';
 import { scanTable, startDdbec, temporaryDirectory } from '../support/cli-run';
 import { localDynamoDbClient, localKmsClient, uniqueName } from '../support/local-aws';
 import { createStreamTable, readStreamRecords } from '../support/stream-events';
-import { createKmsKey, keyText, mapLimit, sameItem, scenarioSeed, seededRandom, type HardeningRow, type Scale } from './crash-support';
+import { createKmsKey, keyText, mapLimit, sameItem, scenarioSeed, seededRandom, sleep, type HardeningRow, type Scale } from './crash-support';
 
 export interface CrashScenarioOptions {
   readonly items: number;
   readonly kills: number;
-  /** Each run is killed this long after it was started, uniformly at random in [min, max]. */
-  readonly minDelayMs: number;
-  readonly maxDelayMs: number;
-  /** `--rate` (capacity units per second): keeps the job long enough to be killed `kills` times. */
+  /**
+   * Each run is killed once the checkpoint shows more items scanned than at the previous kill,
+   * plus a delay uniformly at random in [0, maxKillDelayMs].
+   */
+  readonly maxKillDelayMs: number;
+  /**
+   * `--rate` (capacity units per second): keeps the job long enough to be killed `kills` times.
+   * Each run starts with a full one-second bucket and is killed soon after its first save: it
+   * writes about `rate` items (up to twice that), so `kills` × 2 × rate must stay under `items`
+   * (test scale: 5 × 48 = 240 of 300; about 25 items per run were measured).
+   */
   readonly rate: number;
   readonly pageSize: number;
   readonly segments: number;
@@ -49,13 +63,15 @@ export interface CrashScenarioOptions {
 }
 
 export const CRASH_SCALES: Record<Scale, CrashScenarioOptions> = {
-  test: { items: 300, kills: 5, minDelayMs: 400, maxDelayMs: 1200, rate: 40, pageSize: 10, segments: 4 },
-  full: { items: 3000, kills: 25, minDelayMs: 300, maxDelayMs: 4000, rate: 150, pageSize: 20, segments: 4 },
+  test: { items: 300, kills: 5, maxKillDelayMs: 300, rate: 24, pageSize: 10, segments: 4 },
+  full: { items: 3000, kills: 25, maxKillDelayMs: 300, rate: 25, pageSize: 20, segments: 4 },
 };
 
 export interface CrashScenarioResult extends HardeningRow {
   /** Problems found besides the counts (a bad checkpoint file, a failed run), for the test to show. */
   readonly problems: readonly string[];
+  /** The checkpoint's `counts.scanned` right after each kill, in kill order. */
+  readonly scannedAtKills: readonly number[];
 }
 
 interface SavedCheckpoint {
@@ -116,31 +132,43 @@ export async function crashScenario(options: CrashScenarioOptions): Promise<Cras
     let completedEarly = false;
     let finalExit: number | null = null;
     let finalStdout = '';
+    const scannedAtKills: number[] = [];
     while (kills < options.kills) {
       runs += 1;
+      const previous = scannedAtKills.at(-1) ?? 0;
       const cli = startDdbec(job, { singleProcess: true });
       running = cli.child;
-      const delay = options.minDelayMs + random() * (options.maxDelayMs - options.minDelayMs);
-      const timer = setTimeout(() => {
+      // Kill only once this run has saved progress of its own, then a little later.
+      const progressed = await waitForProgress(checkpoint, cli.child, previous, problems, `run ${runs}`);
+      const delay = random() * options.maxKillDelayMs;
+      if (progressed !== undefined) {
+        await sleep(delay);
         if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL');
-      }, delay);
+      }
       const result = await cli.result;
-      clearTimeout(timer);
+      if (progressed === undefined && result.signal === 'SIGKILL') break; // killed for making no progress (a problem already)
       if (result.signal === 'SIGKILL') {
         kills += 1;
         const saved = existsSync(checkpoint) ? readCheckpointOrProblem(checkpoint, problems, `after kill ${kills}`) : undefined;
-        if (saved !== undefined && (saved.tableName !== tableName || saved.totalSegments !== options.segments)) problems.push(`after kill ${kills}: the checkpoint names another job`);
-        log(`crash: kill ${kills} at ${Math.round(delay)} ms; checkpoint scanned ${saved?.counts.scanned ?? 'none'}${saved?.complete ? ' (complete)' : ''}`);
+        if (saved === undefined) problems.push(`after kill ${kills}: no readable checkpoint file`);
+        else if (saved.tableName !== tableName || saved.totalSegments !== options.segments) problems.push(`after kill ${kills}: the checkpoint names another job`);
+        else if (saved.complete) problems.push(`after kill ${kills}: the checkpoint says complete`);
+        const scanned = saved?.counts.scanned ?? 0;
+        if (!(scanned > previous && scanned < items.length)) {
+          problems.push(`after kill ${kills}: the checkpoint counts ${scanned} scanned, not between the previous kill's ${previous} and ${items.length} (exclusive)`);
+        }
+        scannedAtKills.push(scanned);
+        log(`crash: kill ${kills} ${Math.round(delay)} ms after the checkpoint showed ${progressed} scanned; checkpoint scanned ${scanned}`);
         continue;
       }
-      // The job finished before its kill: no more kills are possible on this table.
+      // The job finished (or failed) before its kill: no more kills are possible on this table.
       completedEarly = true;
       finalExit = result.code;
       finalStdout = result.stdout;
       if (result.code !== 0) problems.push(`run ${runs} exited ${result.code}: ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`);
       break;
     }
-    if (!completedEarly) {
+    if (!completedEarly && kills === options.kills) {
       runs += 1;
       const lastRun = startDdbec(job, { singleProcess: true });
       running = lastRun.child;
@@ -215,6 +243,7 @@ export async function crashScenario(options: CrashScenarioOptions): Promise<Cras
         scanned: counts.scanned ?? 0,
       },
       problems,
+      scannedAtKills,
     };
   } finally {
     if (running !== undefined && running.exitCode === null && running.signalCode === null) running.kill('SIGKILL');
@@ -223,6 +252,37 @@ export async function crashScenario(options: CrashScenarioOptions): Promise<Cras
     kms.destroy();
   }
 }
+
+/**
+ * Polls the checkpoint file until its scanned count exceeds `previous` (returns it), or the run
+ * ends first (returns undefined: a run that completes, fails or hangs is reported by the caller).
+ */
+async function waitForProgress(path: string, child: ChildProcess, previous: number, problems: string[], run: string): Promise<number | undefined> {
+  const deadline = Date.now() + PROGRESS_TIMEOUT_MS;
+  while (child.exitCode === null && child.signalCode === null) {
+    if (existsSync(path)) {
+      let scanned: number | undefined;
+      try {
+        scanned = (JSON.parse(readFileSync(path, 'utf8')) as SavedCheckpoint).counts?.scanned;
+      } catch (error) {
+        // Saves replace the file by a rename: it is never half written.
+        problems.push(`${run}: the checkpoint file is not valid JSON while the job runs (${(error as Error).message})`);
+        return undefined;
+      }
+      if (scanned !== undefined && scanned > previous) return scanned;
+    }
+    if (Date.now() > deadline) {
+      problems.push(`${run}: the checkpoint showed no progress past ${previous} scanned in ${PROGRESS_TIMEOUT_MS / 1000} s`);
+      child.kill('SIGKILL');
+      return undefined;
+    }
+    await sleep(PROGRESS_POLL_MS);
+  }
+  return undefined;
+}
+
+const PROGRESS_POLL_MS = 25;
+const PROGRESS_TIMEOUT_MS = 60_000;
 
 function readCheckpointOrProblem(path: string, problems: string[], when: string): SavedCheckpoint | undefined {
   try {

@@ -10,7 +10,12 @@ import { FAULT_KINDS } from './fault-injection';
 import { ingestUnderFaults, kmsThrottlingBurst, reEncryptUnderFaults, streamUnderFaults, type FaultScenarioResult } from './fault-scenarios';
 
 function expectExactlyOnce(result: FaultScenarioResult, kinds: readonly string[] = FAULT_KINDS): void {
-  expect({ lost: result.lost, duplicated: result.duplicated, corrupted: result.corrupted }).toEqual({ lost: 0, duplicated: 0, corrupted: 0 });
+  expect({ lost: result.lost, duplicated: result.duplicated, corrupted: result.corrupted, details: result.details }).toEqual({
+    lost: 0,
+    duplicated: 0,
+    corrupted: 0,
+    details: result.details,
+  });
   expect(result.faultsInjected).toBeGreaterThan(0);
   // Every kind of fault was really injected, so the test cannot pass by injecting nothing.
   for (const kind of kinds) expect({ kind, injected: result.details.faults.byKind[kind as never] > 0 }).toEqual({ kind, injected: true });
@@ -20,6 +25,9 @@ describe('pipelines at a 10% fault rate (DynamoDB Local + moto)', () => {
   it('ingest: SQS batches with redelivery of batchItemFailures; every item stored once, with its latest values', async () => {
     const result = await ingestUnderFaults({ items: 150 });
     expectExactlyOnce(result);
+    // duplicated counts acknowledged writes beyond one per delivery of the item's message: the
+    // count saw the handler's writes (each item at least once, more after redeliveries).
+    expect(result.details.acknowledgedWrites).toBeGreaterThanOrEqual(150);
     // The hard case happened: writes that landed while the client was told they failed.
     expect(result.details.ambiguousWrites).toBeGreaterThan(0);
     expect(result.details.deadLettered).toBe(0);
@@ -28,6 +36,9 @@ describe('pipelines at a 10% fault rate (DynamoDB Local + moto)', () => {
   it('re-encryption: segments looped on checkpoints, failed invocations retried from theirs; every item under the new key', async () => {
     const result = await reEncryptUnderFaults({ items: 150, totalSegments: 3 });
     expectExactlyOnce(result);
+    // duplicated counts re-encryption writes that landed beyond one per item (from the table's
+    // stream): the count saw every item's write.
+    expect(result.details.landedWrites).toBe(150);
     expect(result.details.ambiguousWrites).toBeGreaterThan(0);
     expect(result.details.failedItems).toBe(0);
     expect(result.details.invocations).toBeGreaterThan(3); // the segments really paused and resumed
@@ -48,6 +59,7 @@ describe('pipelines at a 10% fault rate (DynamoDB Local + moto)', () => {
   it('KMS throttling burst (30% of KMS calls): the ingest completes, nothing lost or corrupted', async () => {
     const result = await kmsThrottlingBurst({ items: 150 });
     expectExactlyOnce(result, ['throttling']);
+    expect(result.details.acknowledgedWrites).toBeGreaterThanOrEqual(150);
   });
 });
 

@@ -42,7 +42,7 @@ import { scanTable } from '../support/cli-run';
 import { createStreamTable, lambdaStreamEvent, readStreamRecords } from '../support/stream-events';
 import { createPkSkTable, samplePlaintextItem } from '../support/tables';
 import { FaultInjector, type FaultCounts, type FaultKind } from './fault-injection';
-import { countSendsReachingServer, FifoConsumer, judgeCopies } from './fifo-consumer';
+import { FifoConsumer, judgeCopies, trackSends } from './fifo-consumer';
 import { createKmsKey, sleep, type HardeningCounts } from './crash-support';
 
 export interface FaultScenarioResult extends HardeningCounts {
@@ -82,25 +82,26 @@ function quietObservability(serviceName: string): { logger: Logger; metrics: Met
 const keyOf = (item: Readonly<DynamoDbItem>) => `${item.pk?.S}/${item.sk?.N}`;
 
 /**
- * Compares a table with what it should hold: `lost` = expected keys missing (or, with
- * `mustDecryptWith`, not decryptable by those materials alone), `duplicated` = keys stored twice
- * or not expected at all, `corrupted` = items that decrypt to something else.
+ * Compares a table with what it should hold: `lost` = expected keys missing, `unexpected` = items
+ * under a key nobody sent, `corrupted` = items that decrypt to something else (`notDecryptable`:
+ * those the materials given cannot open at all, counted in `corrupted` too). A keyed table holds
+ * a key once, so the table alone cannot show an item written twice: see `trackAcknowledgedWrites`.
  */
 async function auditTable(
   dynamoDb: DynamoDBClient,
   table: TableInfo,
   provider: AwsKmsMaterialsProvider,
   expected: ReadonlyMap<string, DynamoDbItem>,
-): Promise<{ lost: number; duplicated: number; corrupted: number; notDecryptable: number }> {
+): Promise<{ lost: number; unexpected: number; corrupted: number; notDecryptable: number }> {
   const config = new TableCrypto(table, provider, attributeActions()).config;
   const stored = await scanTable(dynamoDb, table.name);
   const seen = new Set<string>();
-  let duplicated = 0;
+  let unexpected = 0;
   let corrupted = 0;
   let notDecryptable = 0;
   for (const item of stored) {
     const key = keyOf(item);
-    if (seen.has(key) || !expected.has(key)) duplicated += 1;
+    if (!expected.has(key)) unexpected += 1;
     seen.add(key);
     const want = expected.get(key);
     if (want === undefined) continue;
@@ -111,7 +112,76 @@ async function auditTable(
     }
   }
   const lost = [...expected.keys()].filter((key) => !seen.has(key)).length;
-  return { lost, duplicated, corrupted: corrupted + notDecryptable, notDecryptable };
+  return { lost, unexpected, corrupted: corrupted + notDecryptable, notDecryptable };
+}
+
+/**
+ * Counts, per key (`pk/sk`), the writes to `tableName` that DynamoDB acknowledged to the client:
+ * PutItem and UpdateItem attempts that succeeded, and the put requests of a BatchWriteItem
+ * attempt that succeeded, less those it returned unprocessed. The middleware sits inside the
+ * SDK's retries and outside the fault injector (step finalizeRequest; the injector is at
+ * deserialize), so an attempt whose answer a fault threw away is not counted: such a write may
+ * have landed, and a write again after it is legitimate. What is counted is every write the code
+ * under test was told it made.
+ */
+function trackAcknowledgedWrites(client: DynamoDBClient, tableName: string): ReadonlyMap<string, number> {
+  const writes = new Map<string, number>();
+  const add = (item: Record<string, unknown> | undefined) => {
+    if (item === undefined) return;
+    const key = keyOf(item as DynamoDbItem);
+    writes.set(key, (writes.get(key) ?? 0) + 1);
+  };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      const input = args.input as {
+        TableName?: string;
+        Item?: Record<string, unknown>;
+        Key?: Record<string, unknown>;
+        RequestItems?: Record<string, Array<{ PutRequest?: { Item?: Record<string, unknown> } }>>;
+      };
+      switch (context.commandName) {
+        case 'PutItemCommand':
+          if (input.TableName === tableName) add(input.Item);
+          break;
+        case 'UpdateItemCommand':
+          if (input.TableName === tableName) add(input.Key);
+          break;
+        case 'BatchWriteItemCommand': {
+          const output = result.output as { UnprocessedItems?: Record<string, Array<{ PutRequest?: { Item?: Record<string, unknown> } }>> };
+          const unprocessed = new Set((output.UnprocessedItems?.[tableName] ?? []).map((request) => keyOf((request.PutRequest?.Item ?? {}) as DynamoDbItem)));
+          for (const request of input.RequestItems?.[tableName] ?? []) {
+            const item = request.PutRequest?.Item;
+            if (item !== undefined && !unprocessed.has(keyOf(item as DynamoDbItem))) add(item);
+          }
+          break;
+        }
+        default:
+      }
+      return result;
+    },
+    { step: 'finalizeRequest', name: 'trackAcknowledgedWrites', priority: 'low' },
+  );
+  return writes;
+}
+
+/** Writes of a key beyond what `allowed(key)` permits, summed over keys; and how many keys had any. */
+function extraWrites(writes: ReadonlyMap<string, number>, allowed: (key: string) => number): { extraWrites: number; keysWrittenTooOften: number } {
+  let extra = 0;
+  let keys = 0;
+  for (const [key, count] of writes) {
+    const beyond = count - allowed(key);
+    if (beyond > 0) {
+      extra += beyond;
+      keys += 1;
+    }
+  }
+  return { extraWrites: extra, keysWrittenTooOften: keys };
+}
+
+/** The `pk/sk` of each item of an ingest message body (a JSON array of native items). */
+function keysOfIngestBody(body: string): string[] {
+  return (JSON.parse(body) as Array<Record<string, unknown>>).map((item) => `${String(item.pk)}/${String(item.sk)}`);
 }
 
 /** Sets compared as sets: DynamoDB and the serializer may order their members differently. */
@@ -230,7 +300,10 @@ async function deliverSqs(
 /**
  * Ingest through the SQS-triggered ingest handler with DynamoDB and KMS failing at `rate`: wave
  * 1 writes every item (two items per message), wave 2 rewrites every third item with new values.
- * The table must hold every item once, with its latest values.
+ * The table must hold every item once, with its latest values. `duplicated`: writes DynamoDB
+ * acknowledged beyond one per delivery of a message holding the item (a redelivered message is
+ * written again, legitimately; a write lost to an injected fault is not acknowledged, so the
+ * write after it is not counted twice), plus items stored under a key nobody sent.
  */
 export async function ingestUnderFaults(options: FaultScenarioOptions): Promise<FaultScenarioResult> {
   const started = Date.now();
@@ -240,10 +313,11 @@ export async function ingestUnderFaults(options: FaultScenarioOptions): Promise<
   const faulty = faultyClients(injector, { dynamoDb: true, kms: true });
   const tableName = uniqueName('fault-ingest');
   const table = new TableInfo({ name: tableName, primaryIndex: { partition: 'pk', sort: 'sk' } });
+  const acknowledged = trackAcknowledgedWrites(faulty.dynamoDb, tableName);
   try {
     await createPkSkTable(clean.dynamoDb, tableName);
     const keyArn = await createKmsKey(clean.kms, 'fault injection: ingest');
-    const handler = createIngestHandler({
+    const ingest = createIngestHandler({
       environment: {
         [Names.TABLE_NAME]: tableName,
         [Names.MATERIALS]: 'direct-kms',
@@ -253,6 +327,12 @@ export async function ingestUnderFaults(options: FaultScenarioOptions): Promise<
       clients: { dynamoDb: faulty.dynamoDb, kms: faulty.kms },
       ...quietObservability('fault-ingest'),
     });
+    // Each delivery of a message may write each of its items once.
+    const deliveries = new Map<string, number>();
+    const handler = (event: SQSEvent, ...rest: unknown[]) => {
+      for (const record of event.Records) for (const key of keysOfIngestBody(record.body)) deliveries.set(key, (deliveries.get(key) ?? 0) + 1);
+      return (ingest as (event: SQSEvent, ...rest: unknown[]) => Promise<unknown>)(event, ...rest);
+    };
     const latest = new Map<string, Record<string, unknown>>();
     const messagesOf = (indexes: number[], version: number): string[] => {
       const bodies: string[] = [];
@@ -264,21 +344,28 @@ export async function ingestUnderFaults(options: FaultScenarioOptions): Promise<
       return bodies;
     };
     const all = Array.from({ length: count }, (_, index) => index);
-    const wave1 = await deliverSqs(handler as (event: SQSEvent) => Promise<unknown>, messagesOf(all, 1));
-    const wave2 = await deliverSqs(handler as (event: SQSEvent) => Promise<unknown>, messagesOf(all.filter((index) => index % 3 === 0), 2));
+    const wave1 = await deliverSqs(handler, messagesOf(all, 1));
+    const wave2 = await deliverSqs(handler, messagesOf(all.filter((index) => index % 3 === 0), 2));
     const faults = injector.snapshot();
     injector.setRate(0);
 
     const expected = new Map([...latest].map(([key, item]) => [key, marshall(item) as DynamoDbItem]));
     const audit = await auditTable(clean.dynamoDb, table, new AwsKmsMaterialsProvider({ keyId: keyArn, kmsClient: clean.kms, strict: true }), expected);
+    const writes = extraWrites(acknowledged, (key) => deliveries.get(key) ?? 0);
     return {
       scenario: 'ingest (SQS handler, 10% faults on DynamoDB and KMS)',
       faultsInjected: faults.total,
       items: count,
-      ...audit,
+      lost: audit.lost,
+      duplicated: writes.extraWrites + audit.unexpected,
+      corrupted: audit.corrupted,
       details: {
         faults,
         durationMs: Date.now() - started,
+        notDecryptable: audit.notDecryptable,
+        unexpectedKeys: audit.unexpected,
+        ...writes,
+        acknowledgedWrites: [...acknowledged.values()].reduce((sum, count) => sum + count, 0),
         invocations: wave1.invocations + wave2.invocations,
         redeliveries: wave1.redeliveries + wave2.redeliveries,
         invocationErrors: wave1.invocationErrors + wave2.invocationErrors,
@@ -305,7 +392,12 @@ function orderItem(index: number): DynamoDbItem {
  * segments in parallel, each looped on its checkpoint with a short time budget (a few pages per
  * invocation) and, when an invocation fails, retried with the same input as Step Functions'
  * Retry does. DynamoDB and KMS fail at `rate`. Every item must end under key B (strict) and
- * decrypt to its original plaintext.
+ * decrypt to its original plaintext. `duplicated`: re-encryption writes that landed beyond one
+ * per item, plus items stored under a key nobody wrote. The table has a stream, and each write
+ * that lands is one MODIFY record, whether or not its answer reached the client. One per item is
+ * all a correct run makes: every write is conditional on the item being unchanged since it was
+ * read, so a write retried after its answer was lost fails its condition, and the item, read
+ * again, is found current; a second landed write re-encrypted an item that was already current.
  */
 export async function reEncryptUnderFaults(options: FaultScenarioOptions & { totalSegments?: number }): Promise<FaultScenarioResult> {
   const started = Date.now();
@@ -316,7 +408,7 @@ export async function reEncryptUnderFaults(options: FaultScenarioOptions & { tot
   const tableName = uniqueName('fault-reencrypt');
   const table = new TableInfo({ name: tableName, primaryIndex: { partition: 'pk', sort: 'sk' } });
   try {
-    await createPkSkTable(clean.dynamoDb, tableName);
+    const streamArn = await createStreamTable(clean.dynamoDb, tableName);
     const [keyA, keyB] = [await createKmsKey(clean.kms, 'fault injection: old key'), await createKmsKey(clean.kms, 'fault injection: new key')];
     const items = Array.from({ length: count }, (_, index) => orderItem(index));
     const writer = new EncryptedClient({
@@ -383,15 +475,31 @@ export async function reEncryptUnderFaults(options: FaultScenarioOptions & { tot
       new AwsKmsMaterialsProvider({ keyId: keyB, kmsClient: clean.kms, strict: true }),
       new Map(items.map((item) => [keyOf(item), item])),
     );
+    // Writes that landed, per key, from the stream: the fill made the INSERTs, each re-encryption write a MODIFY.
+    const landed = new Map<string, number>();
+    for (const record of await readStreamRecords(streamArn)) {
+      if (record.eventName !== 'MODIFY') continue;
+      const key = keyOf(record.dynamodb?.Keys as DynamoDbItem);
+      landed.set(key, (landed.get(key) ?? 0) + 1);
+    }
+    const writes = extraWrites(landed, () => 1);
     // An item still under key A (strict key B cannot open it) was left behind: lost to the rotation.
     return {
       scenario: 're-encryption (segment handler + Step Functions retries, 10% faults on DynamoDB and KMS)',
       faultsInjected: faults.total,
       items: count,
       lost: audit.lost + audit.notDecryptable,
-      duplicated: audit.duplicated,
+      duplicated: writes.extraWrites + audit.unexpected,
       corrupted: audit.corrupted - audit.notDecryptable,
-      details: { faults, durationMs: Date.now() - started, ...stats, ambiguousWrites: injector.countFor(['PutItemCommand', 'UpdateItemCommand'], 'after') },
+      details: {
+        faults,
+        durationMs: Date.now() - started,
+        ...stats,
+        ambiguousWrites: injector.countFor(['PutItemCommand', 'UpdateItemCommand'], 'after'),
+        unexpectedKeys: audit.unexpected,
+        ...writes,
+        landedWrites: [...landed.values()].reduce((sum, written) => sum + written, 0),
+      },
     };
   } finally {
     await clean.dynamoDb.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
@@ -430,8 +538,9 @@ export async function streamUnderFaults(options: FaultScenarioOptions & { batchS
   const clean = { dynamoDb: localDynamoDbClient(), kms: localKmsClient(), sqs: new SQSClient({}) };
   const injector = new FaultInjector({ seed, rate: 0 });
   const faulty = faultyClients(injector, { kms: true, sqs: true });
-  // Every SendMessage attempt that reaches the server, by deduplication id: resends after an ambiguous failure show here.
-  const sendsReachingServer = countSendsReachingServer(faulty.sqs);
+  // Every SendMessage attempt that reaches the server and every failed one, by deduplication id:
+  // a resend is excused only after a failed send of the record or a retried batch (judgeCopies).
+  const sends = trackSends(faulty.sqs);
   const tableName = uniqueName('fault-stream');
   const table = new TableInfo({ name: tableName, primaryIndex: { partition: 'pk', sort: 'sk' } });
   const queues: string[] = [];
@@ -488,6 +597,8 @@ export async function streamUnderFaults(options: FaultScenarioOptions & { batchS
 
     // The event source mapping: one shard's records in order; a batch is retried from its first reported failure.
     const stats = { invocations: 0, partialBatches: 0, invocationErrors: 0, abandoned: 0 };
+    /** Invocations that were handed each record (by sequence number): above 1 once its batch was retried. */
+    const deliveries = new Map<string, number>();
     let position = 0;
     let attemptsHere = 0;
     let admittedUpTo = 0;
@@ -500,6 +611,7 @@ export async function streamUnderFaults(options: FaultScenarioOptions & { batchS
           admittedUpTo = position + batch.length;
         }
         stats.invocations += 1;
+        for (const record of batch) deliveries.set(record.dynamodb?.SequenceNumber as string, (deliveries.get(record.dynamodb?.SequenceNumber as string) ?? 0) + 1);
         let advance = batch.length;
         try {
           const { batchItemFailures } = await handler(lambdaStreamEvent(batch, streamArn), {
@@ -571,8 +683,14 @@ export async function streamUnderFaults(options: FaultScenarioOptions & { batchS
     }
     const lost = [...expected.keys()].filter((sequence) => !received.has(sequence)).length;
     const deduplicationIds = new Map(records.map((record) => [record.dynamodb?.SequenceNumber as string, deduplicationId(record.eventID, record.dynamodb?.SequenceNumber)]));
-    const { duplicated, motoDedupMisses } = judgeCopies(received, new Set(expected.keys()), (sequence) => deduplicationIds.get(sequence), sendsReachingServer);
-    const resent = [...sendsReachingServer.values()].filter((sends) => sends > 1).length;
+    const { duplicated, motoDedupMisses } = judgeCopies(
+      received,
+      new Set(expected.keys()),
+      (sequence) => deduplicationIds.get(sequence),
+      (sequence) => deliveries.get(sequence) ?? 0,
+      sends,
+    );
+    const resent = [...sends.reached.values()].filter((count) => count > 1).length;
     return {
       scenario: 'stream fan-out (stream handler to a FIFO queue, 10% faults on KMS and SQS)',
       faultsInjected: faults.total,
@@ -623,12 +741,15 @@ export async function kmsThrottlingBurst(
   const kms = injector.attach(new KMSClient(kmsMaxAttempts === undefined ? {} : { maxAttempts: kmsMaxAttempts }), 'kms');
   const tableName = uniqueName('fault-kms-burst');
   const table = new TableInfo({ name: tableName, primaryIndex: { partition: 'pk', sort: 'sk' } });
+  // The handler's own DynamoDB client (not faulty here), so that its acknowledged writes are counted.
+  const handlerDynamoDb = localDynamoDbClient();
+  const acknowledged = trackAcknowledgedWrites(handlerDynamoDb, tableName);
   try {
     await createPkSkTable(clean.dynamoDb, tableName);
     const keyArn = await createKmsKey(clean.kms, 'fault injection: KMS burst');
     const handler = createIngestHandler({
       environment: { [Names.TABLE_NAME]: tableName, [Names.MATERIALS]: 'direct-kms', [Names.KMS_KEY_ID]: keyArn, [Names.ATTRIBUTE_ACTIONS]: ATTRIBUTE_ACTIONS },
-      clients: { dynamoDb: clean.dynamoDb, kms },
+      clients: { dynamoDb: handlerDynamoDb, kms },
       ...quietObservability('fault-kms-burst'),
     });
     const items = Array.from({ length: count }, (_, index) => ingestItem(index, 1));
@@ -646,8 +767,11 @@ export async function kmsThrottlingBurst(
         await ingestChunk(chunks[position]);
       }
     };
+    // Each invocation may write each item of its chunk once (a chunk is sent again after a failure).
+    const deliveries = new Map<string, number>();
     const ingestChunk = async (itemsOfChunk: Record<string, unknown>[]): Promise<void> => {
       for (let attempt = 0; ; attempt += 1) {
+        for (const item of itemsOfChunk) deliveries.set(`${String(item.pk)}/${String(item.sk)}`, (deliveries.get(`${String(item.pk)}/${String(item.sk)}`) ?? 0) + 1);
         try {
           const result = (await handler({ items: itemsOfChunk })) as { failures: unknown[] };
           notWritten += result.failures.length;
@@ -665,19 +789,31 @@ export async function kmsThrottlingBurst(
     injector.setRate(0);
     const expected = new Map(items.map((item) => [`${item.pk}/${item.sk}`, marshall(item) as DynamoDbItem]));
     const audit = await auditTable(clean.dynamoDb, table, new AwsKmsMaterialsProvider({ keyId: keyArn, kmsClient: clean.kms, strict: true }), expected);
+    const writes = extraWrites(acknowledged, (key) => deliveries.get(key) ?? 0);
     return {
       scenario: `KMS throttling burst (${Math.round(burstRate * 100)}% of KMS requests throttled for ${Math.round(burstShare * 100)}% of the run; ingest by direct invoke)`,
       faultsInjected: faults.total,
       items: count,
       lost: audit.lost,
-      duplicated: audit.duplicated,
+      duplicated: writes.extraWrites + audit.unexpected,
       corrupted: audit.corrupted,
       typedFailures,
-      details: { faults, durationMs: Date.now() - started, typedFailures, failureNames, notWritten, kmsMaxAttempts: kmsMaxAttempts ?? 'SDK default (3)' },
+      details: {
+        faults,
+        durationMs: Date.now() - started,
+        typedFailures,
+        failureNames,
+        notWritten,
+        kmsMaxAttempts: kmsMaxAttempts ?? 'SDK default (3)',
+        unexpectedKeys: audit.unexpected,
+        ...writes,
+        acknowledgedWrites: [...acknowledged.values()].reduce((sum, written) => sum + written, 0),
+      },
     };
   } finally {
     await clean.dynamoDb.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
     kms.destroy();
+    handlerDynamoDb.destroy();
     clean.dynamoDb.destroy();
     clean.kms.destroy();
   }

@@ -8,29 +8,87 @@
  * depth: 800 messages waiting brought a 100,000-record run down to under 20 messages a second.
  * Why second copies need a judgement: moto deduplicates a FIFO message only against the
  * messages still in the queue, while SQS remembers a deduplication id for 5 minutes, deleted or
- * not. A record the handler sent again after an ambiguous failure (the first send had reached the
- * queue), once its first copy was received and deleted, is delivered twice by moto only. Such copies are `motoDedupMisses`; a second copy of a record whose
- * deduplication id reached the queue only once is a real duplicate.
+ * not. A record the handler sent again because a send of it failed (the failed send may have
+ * reached the queue) or because its batch was handed to the handler again, once its first copy
+ * was received and deleted, is delivered twice by moto only. Such copies are `motoDedupMisses`.
+ * Every other extra send is a duplicate (`judgeCopies`): the handler sends a record at most once
+ * per delivery of its batch, plus once more per failed send of it.
  */
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { sleep } from './crash-support';
 
+/** What the SendMessage calls of one client did, per MessageDeduplicationId. */
+export interface SendLog {
+  /** Attempts that reached the server (each attempt of the SDK's retries counts). */
+  readonly reached: ReadonlyMap<string, number>;
+  /**
+   * Sends that failed as the sender saw them: attempts that failed (injected faults before or
+   * after the server, real errors) and calls that failed after their last attempt succeeded (a
+   * fault injected around the SDK's retries). A failed send may have reached the queue, and
+   * the record is sent again: that resend is not a duplicate.
+   */
+  readonly failed: ReadonlyMap<string, number>;
+}
+
+const LAST_ATTEMPT_FAILED = Symbol('lastAttemptFailed');
+
 /**
- * Counts, per MessageDeduplicationId, the SendMessage attempts of `client` that reached the
- * server. Attach it after a fault injector: the injector's middleware sits at the same step with
- * a higher priority, so a fault injected before the request is sent is not counted here.
+ * Records the SendMessage calls of `client` (to `queueUrl` only, when given) by deduplication
+ * id. Attach it after any fault injector: it adds a middleware outside every other one of the
+ * initialize step (a fault injected there is seen as the call's failure), one inside the SDK's
+ * retries (each attempt, as the fault injector of fault-injection.ts fails it) and one closest
+ * to the server (priority low at the deserialize step, inside that fault injector: an attempt
+ * failed before it was sent is not counted as reaching the server).
  */
-export function countSendsReachingServer(client: SQSClient): ReadonlyMap<string, number> {
-  const sends = new Map<string, number>();
+export function trackSends(client: SQSClient, queueUrl?: string): SendLog {
+  const reached = new Map<string, number>();
+  const failed = new Map<string, number>();
+  const idOf = (input: unknown): string | undefined => {
+    const { MessageDeduplicationId, QueueUrl } = input as { MessageDeduplicationId?: string; QueueUrl?: string };
+    return queueUrl === undefined || QueueUrl === queueUrl ? MessageDeduplicationId : undefined;
+  };
+  const add = (counts: Map<string, number>, id: string) => counts.set(id, (counts.get(id) ?? 0) + 1);
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const id = idOf(args.input);
+      if (id === undefined) return next(args);
+      const state = context as { [LAST_ATTEMPT_FAILED]?: boolean };
+      try {
+        return await next(args);
+      } catch (error) {
+        // Counted here only when no attempt failure was counted for it below.
+        if (state[LAST_ATTEMPT_FAILED] !== true) add(failed, id);
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'trackSendCalls', priority: 'high' },
+  );
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const id = idOf(args.input);
+      if (id === undefined) return next(args);
+      const state = context as { [LAST_ATTEMPT_FAILED]?: boolean };
+      try {
+        const output = await next(args);
+        state[LAST_ATTEMPT_FAILED] = false;
+        return output;
+      } catch (error) {
+        state[LAST_ATTEMPT_FAILED] = true;
+        add(failed, id);
+        throw error;
+      }
+    },
+    { step: 'finalizeRequest', name: 'trackSendAttempts', priority: 'low' },
+  );
   client.middlewareStack.add(
     (next) => async (args) => {
-      const id = (args.input as { MessageDeduplicationId?: string }).MessageDeduplicationId;
-      if (id !== undefined) sends.set(id, (sends.get(id) ?? 0) + 1);
+      const id = idOf(args.input);
+      if (id !== undefined) add(reached, id);
       return next(args);
     },
-    { step: 'deserialize', name: 'countSendsReachingServer', priority: 'low' },
+    { step: 'deserialize', name: 'trackSendsReachingServer', priority: 'low' },
   );
-  return sends;
+  return { reached, failed };
 }
 
 /** How long admit() waits with nothing arriving before it gives up. */
@@ -131,22 +189,29 @@ export class FifoConsumer {
 }
 
 export interface CopyCounts {
-  /** Second and later copies SQS itself would also have delivered: a bug in the sender. */
+  /**
+   * Extra sends and copies nothing excuses: per record, the larger of the sends beyond one per
+   * delivery of its batch plus one per failed send, and the copies received beyond the first
+   * that no failed send or retried batch explains; plus every copy of a record never expected.
+   */
   readonly duplicated: number;
-  /** Second copies of a resend after an ambiguous failure, which SQS (not moto) drops. */
+  /** Second copies of a legitimate resend (a failed send, a retried batch), which SQS (not moto) drops. */
   readonly motoDedupMisses: number;
 }
 
 /**
  * Judges the copies received per record. `copies` maps a record to how many times it arrived;
- * `deduplicationIdOf` gives the id its sends carried; `sendsReachingServer` comes from
- * countSendsReachingServer. Records received that were never expected are duplicates too.
+ * `deduplicationIdOf` gives the id its sends carried; `deliveriesOf` how many handler
+ * invocations were handed the record (more than one when its batch was retried); `sends` comes
+ * from trackSends on the handler's client. Records received that were never expected are
+ * duplicates too.
  */
 export function judgeCopies(
   copies: ReadonlyMap<string, number>,
   expected: ReadonlySet<string>,
   deduplicationIdOf: (record: string) => string | undefined,
-  sendsReachingServer: ReadonlyMap<string, number>,
+  deliveriesOf: (record: string) => number,
+  sends: SendLog,
 ): CopyCounts & { duplicateRecords: string[] } {
   let duplicated = 0;
   let motoDedupMisses = 0;
@@ -155,13 +220,24 @@ export function judgeCopies(
     if (!expected.has(record)) {
       duplicated += count;
       duplicateRecords.push(record);
-      continue;
     }
-    if (count < 2) continue;
+  }
+  for (const record of expected) {
     const id = deduplicationIdOf(record);
-    if (id !== undefined && (sendsReachingServer.get(id) ?? 0) >= count) motoDedupMisses += count - 1;
-    else {
-      duplicated += count - 1;
+    const received = copies.get(record) ?? 0;
+    const deliveries = deliveriesOf(record);
+    const reached = id === undefined ? 0 : (sends.reached.get(id) ?? 0);
+    const failed = id === undefined ? 0 : (sends.failed.get(id) ?? 0);
+    // Each delivery sends the record once; each failed send of it may be followed by one more.
+    const extraSends = Math.max(0, reached - deliveries - failed);
+    // A second copy is excused only after a failed send or a retried batch, and only as many
+    // as reached the queue.
+    const excusable = deliveries > 1 || failed > 0 ? Math.max(0, Math.min(received, reached) - 1) : 0;
+    const extraCopies = Math.max(0, received - 1 - excusable);
+    motoDedupMisses += Math.min(Math.max(0, received - 1), excusable);
+    const unexcused = Math.max(extraSends, extraCopies);
+    if (unexcused > 0) {
+      duplicated += unexcused;
       duplicateRecords.push(record);
     }
   }

@@ -23,6 +23,15 @@ export const HANG_MS = 10_000;
 export const PLAINTEXT_MARKER = 'PLAINTEXT-MARKER';
 /** Digits planted in plaintext numbers; offsets and sizes in messages never reach 11 digits. */
 export const NUMBER_MARKER = '86753091357';
+/**
+ * Digits that only item data carries where an input also has settings a message may quote (the
+ * re-encryption request: its checkpoint key and filter value are data, its segment numbers and
+ * `dryRun` settings). The generators and mutations never make these digits, so a setting holds
+ * them only if the code under test copied data there, and any error showing them leaks data.
+ * Shares no 11-digit run with NUMBER_MARKER followed by a serial (it has no 2), nor with the
+ * values fast-check draws.
+ */
+export const DATA_NUMBER_MARKER = '24681357902';
 
 /** One thing that must not appear in any exposed text, with every spelling worth searching for. */
 export interface Secret {

@@ -30,7 +30,7 @@ import { StaticMaterialsProvider } from '../../src/providers/static-provider';
 import { WrappedMaterialsProvider } from '../../src/providers/wrapped-provider';
 import { DynamoDbEncryptionError as TypedError } from '../../src/errors';
 import { put } from '../encryptor/arbitraries';
-import { NUMBER_MARKER, PLAINTEXT_SECRETS, exposedText, keySecret, type Attempt, type FuzzTarget, type Secret } from './fuzz-oracle';
+import { DATA_NUMBER_MARKER, NUMBER_MARKER, PLAINTEXT_SECRETS, exposedText, keySecret, type Attempt, type FuzzTarget, type Secret } from './fuzz-oracle';
 import {
   anyJavaScript,
   byteMutation,
@@ -918,37 +918,57 @@ const validSegmentRequest: fc.Arbitrary<unknown> = fc
   .map((request) => JSON.parse(JSON.stringify(request)) as unknown); // as it arrives: JSON
 
 /**
- * Segment numbers and `dryRun` are settings, not data: messages quote a bad number there on
- * purpose. So the number marker counts as a secret only inside the checkpoint key and the
- * filter value, where numbers are item data; the text marker counts everywhere.
+ * Gives the data of a request its own number marker: every NUMBER_MARKER in its checkpoint key
+ * and filter (numbers, N texts, any string) becomes DATA_NUMBER_MARKER, wherever it came from
+ * (the valid request's key and filter values, or a replacement value a mutation put there).
+ * Applied after the mutations, which change a node in place and never move one between fields,
+ * so the data marker is in the key and the filter only, while segment numbers and `dryRun`
+ * (settings, which messages quote on purpose) can only hold NUMBER_MARKER. No exemption is then
+ * needed: any error text showing the data marker shows item data.
  */
-function reencryptSecrets(event: unknown): Secret[] {
-  const secrets: Secret[] = [PLAINTEXT_SECRETS[0] as Secret];
-  const fields = event !== null && typeof event === 'object' ? (event as Record<string, unknown>) : {};
-  const dataNumbers = new Set<string>();
-  const collect = (node: unknown, depth: number): void => {
-    if (typeof node === 'number' && String(node).includes(NUMBER_MARKER)) dataNumbers.add(String(node));
-    if (typeof node === 'string' && node.includes(NUMBER_MARKER)) dataNumbers.add(node); // N text: searched as written
-    if (node !== null && typeof node === 'object' && depth < 20) for (const child of Object.values(node)) collect(child, depth + 1);
-  };
-  collect(fields.exclusiveStartKey, 0);
-  collect(fields.filter, 0);
-  // A message may quote a bad setting; when that setting's digits contain a data number (a
-  // mutation can copy one there), finding the number says nothing about a leak.
-  const quotedSettings = [fields.totalSegments, fields.segment].map((setting) => (typeof setting === 'object' ? '' : String(setting)));
-  const needles = [...dataNumbers].filter((needle) => !quotedSettings.some((setting) => setting.includes(needle)));
-  if (needles.length > 0) secrets.push({ label: 'a number of the checkpoint key or the filter value', needles });
-  return secrets;
+function markRequestData(event: unknown): unknown {
+  if (!isPlainRecord(event) || Array.isArray(event)) return event;
+  const copy = Object.create(Object.getPrototypeOf(event) as object | null) as Record<string, unknown>;
+  for (const key of Object.keys(event)) put(copy, key, key === 'exclusiveStartKey' || key === 'filter' ? asData(event[key], 0) : event[key]);
+  return copy;
 }
+
+function asData(node: unknown, depth: number): unknown {
+  if (typeof node === 'string') return node.replaceAll(NUMBER_MARKER, DATA_NUMBER_MARKER);
+  if (typeof node === 'number') {
+    const text = String(node);
+    // Same digit count, so the same magnitude and precision; a spelling without the marker
+    // (an exponent form like 8.67...e+76) carries no marker of either kind and is left alone.
+    return text.includes(NUMBER_MARKER) ? Number(text.replaceAll(NUMBER_MARKER, DATA_NUMBER_MARKER)) : node;
+  }
+  if (depth > 50) return node;
+  if (Array.isArray(node)) return node.map((child) => asData(child, depth + 1));
+  if (!isPlainRecord(node)) return node; // Maps, dates, typed arrays, boxed values: left as drawn
+  const copy = Object.create(Object.getPrototypeOf(node) as object | null) as Record<string, unknown>;
+  for (const key of Object.keys(node)) put(copy, key, asData(node[key], depth + 1));
+  return copy;
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null || Array.isArray(value);
+}
+
+/** The text marker counts everywhere; the number marker of the data too (see markRequestData). */
+const REENCRYPT_SECRETS: readonly Secret[] = [
+  PLAINTEXT_SECRETS[0] as Secret,
+  { label: `data number marker ${DATA_NUMBER_MARKER} (a number of the checkpoint key or the filter value)`, needles: [DATA_NUMBER_MARKER] },
+];
 
 export const reencryptRequestParsing: FuzzTarget<EventInput> = {
   name: 're-encryption: segmentRequestFromJson',
   benchShare: 1,
-  arbitrary: fc.record({ event: hostileEvent(validSegmentRequest), variant: fc.nat() }),
+  arbitrary: fc.record({ event: hostileEvent(validSegmentRequest).map(markRequestData), variant: fc.nat() }),
   prepare({ event, variant }): Attempt {
     return {
       call: () => segmentRequestFromJson(event, variant % 2 === 0 ? TABLE : undefined),
-      secrets: () => reencryptSecrets(event),
+      secrets: () => REENCRYPT_SECRETS,
     };
   },
 };

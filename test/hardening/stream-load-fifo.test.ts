@@ -14,7 +14,13 @@ test('2,000 stream records reach the FIFO queue once each, decrypted, in per-ite
   expect({ problems: row.problems, report }).toEqual({ problems: [], report });
   expect({ lost: row.lost, duplicated: row.duplicated, corrupted: row.corrupted, outOfOrder: row.details.outOfOrder }).toEqual({ lost: 0, duplicated: 0, corrupted: 0, outOfOrder: 0 });
   expect(row.items).toBe(2000);
-  // Besides the copies moto alone delivers twice (it deduplicates only against messages still queued).
+  // duplicated counts every send beyond one per delivery of the record's batch plus one per
+  // failed send of it, and every second copy received that no failed send or retried batch
+  // explains. The only second copies allowed are those moto alone delivers (it deduplicates
+  // only against messages still queued) of such legitimate resends.
   expect(row.details.received).toBe(2000 + row.details.motoDedupMisses);
+  // The faults really made records be sent again.
+  expect(row.faultsInjected).toBeGreaterThan(0);
+  expect(row.details.retriedBatches).toBeGreaterThan(0);
   console.log(JSON.stringify({ ...row, log: lines }));
 }, 170_000); // about 20 s alone on an idle machine; generous for a loaded one (moto is the bottleneck)

@@ -24,7 +24,7 @@ import type { KMSClient } from '@aws-sdk/client-kms';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { createStreamDecryptHandler } from '../../lambda/stream-decrypt';
 import { EncryptedClient } from '../../src/encrypted/encrypted-client';
@@ -41,7 +41,7 @@ import { MetaStore } from '../../src/providers/meta-store';
 import { localDynamoDbClient, localKmsClient, uniqueName } from '../support/local-aws';
 import { createStreamTable, localStreamsClient } from '../support/stream-events';
 import { createKmsKey, keyText, mapLimit, sameItem, scenarioSeed, seededRandom, type HardeningRow, type Scale } from './crash-support';
-import { countSendsReachingServer, FifoConsumer, judgeCopies } from './fifo-consumer';
+import { FifoConsumer, judgeCopies, trackSends } from './fifo-consumer';
 
 export interface StreamLoadOptions {
   readonly items: number;
@@ -94,8 +94,20 @@ export function streamLoadItem(index: number, version: number): DynamoDbItem {
   };
 }
 
-/** Handler logs and EMF metrics are not the subject here: keep the output readable. */
-const quietMetrics = { addMetric: () => undefined, publishStoredMetrics: () => undefined } as unknown as Metrics;
+/**
+ * Handler logs and EMF metrics are not the subject here: keep the output readable. A real
+ * Metrics, built with metrics disabled, so that whatever the handler calls on it exists.
+ */
+function quietMetrics(): Metrics {
+  const saved = process.env.POWERTOOLS_METRICS_DISABLED;
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  try {
+    return new Metrics({ serviceName: 'hardening-stream-load', namespace: 'Hardening' });
+  } finally {
+    if (saved === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
+    else process.env.POWERTOOLS_METRICS_DISABLED = saved;
+  }
+}
 
 export async function streamLoadScenario(options: StreamLoadOptions): Promise<StreamLoadResult> {
   const started = Date.now();
@@ -129,7 +141,8 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
     },
     { step: 'initialize', name: 'injectSendFailures' },
   );
-  const sendsReachingServer = countSendsReachingServer(handlerSqs);
+  // After the injector: its failures count as failed sends (a resend after one is not a duplicate).
+  const sends = trackSends(handlerSqs);
   const drainClient = new SQSClient({});
   const sns = new SNSClient({});
   const eventBridge = new EventBridgeClient({});
@@ -186,10 +199,12 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
     const consumer = new FifoConsumer(drainClient, target, { consumers: options.drainers });
     const received: Array<Record<string, any>> = [];
 
-    const handler = createStreamDecryptHandler({ decryptor: streamDecryptorFor(config, clients), logger: new Logger({ logLevel: 'SILENT' }), metrics: quietMetrics });
+    const handler = createStreamDecryptHandler({ decryptor: streamDecryptorFor(config, clients), logger: new Logger({ logLevel: 'SILENT' }), metrics: quietMetrics() });
     const deliverStarted = Date.now();
     let retriedBatches = 0;
     let handlerCalls = 0;
+    /** Handler invocations that were handed each record (by sequence number): above 1 after a retried batch. */
+    const deliveries = new Map<string, number>();
     const lanes: Array<typeof records> = Array.from({ length: options.parallelization }, () => []);
     for (const record of records) {
       const pk = String(record.dynamodb?.Keys?.pk?.S ?? '');
@@ -205,6 +220,7 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
         let batch: DynamoDBRecord[] = lane.slice(offset, offset + options.batchSize).map((record) => deliveredStreamRecord(record, streamArn) as DynamoDBRecord);
         for (let attempt = 1; batch.length > 0; attempt += 1) {
           handlerCalls += 1;
+          for (const record of batch) deliveries.set(record.dynamodb?.SequenceNumber as string, (deliveries.get(record.dynamodb?.SequenceNumber as string) ?? 0) + 1);
           const { batchItemFailures } = await handler({ Records: batch });
           if (batchItemFailures.length === 0) break;
           retriedBatches += 1;
@@ -253,11 +269,22 @@ export async function streamLoadScenario(options: StreamLoadOptions): Promise<St
     }
     const expectedSequences = new Set(records.map((record) => record.dynamodb?.SequenceNumber as string));
     const lost = [...expectedSequences].filter((sequence) => !bySequence.has(sequence)).length;
-    // A second copy moto alone delivers (a resend after an ambiguous send) is counted apart: fifo-consumer.ts.
+    // Extra sends are duplicates unless a failed send or a retried batch explains them; a second
+    // copy of such a resend that moto alone delivers is counted apart (fifo-consumer.ts).
     const deduplicationIds = new Map(records.map((record) => [record.dynamodb?.SequenceNumber as string, deduplicationId(record.eventID, record.dynamodb?.SequenceNumber)]));
-    const { duplicated, motoDedupMisses, duplicateRecords } = judgeCopies(bySequence, expectedSequences, (sequence) => deduplicationIds.get(sequence), sendsReachingServer);
+    const { duplicated, motoDedupMisses, duplicateRecords } = judgeCopies(
+      bySequence,
+      expectedSequences,
+      (sequence) => deduplicationIds.get(sequence),
+      (sequence) => deliveries.get(sequence) ?? 0,
+      sends,
+    );
     for (const sequence of duplicateRecords.slice(0, 3)) {
-      problems.push(`record ${sequence} (deduplication id ${deduplicationIds.get(sequence)}) was received ${bySequence.get(sequence)} times; SDK-retried sends: ${sdkRetriedSends}`);
+      const id = deduplicationIds.get(sequence) ?? '';
+      problems.push(
+        `record ${sequence} (deduplication id ${id}) was received ${bySequence.get(sequence) ?? 0} times, sent ${sends.reached.get(id) ?? 0} times ` +
+          `in ${deliveries.get(sequence) ?? 0} deliveries with ${sends.failed.get(id) ?? 0} failed sends; SDK-retried sends: ${sdkRetriedSends}`,
+      );
     }
     const inOrder = Array.from({ length: options.versions }, (_, index) => index + 1).join(',');
     let outOfOrder = 0;
