@@ -133,6 +133,29 @@ describe('describe', () => {
   });
 });
 
+/**
+ * The entries of a help text's "Options:" section by flags ("--segments <n>"), each its
+ * description with the lines it wraps onto joined and whitespace collapsed.
+ */
+function optionEntries(help: string): Map<string, string> {
+  const start = help.indexOf('Options:\n');
+  expect(start).toBeGreaterThanOrEqual(0);
+  const section = help.slice(start + 'Options:\n'.length).split('\n\n')[0];
+  const entries = new Map<string, string>();
+  let flags: string | undefined;
+  for (const line of section.split('\n')) {
+    // An entry starts two spaces in: its flags, then (unless they are too long) its description.
+    const entry = /^ {2}(\S(?:.*?\S)?)(?: {2,}(.*))?$/.exec(line);
+    if (entry !== null) {
+      flags = entry[1];
+      entries.set(flags, (entry[2] ?? '').trim());
+    } else if (flags !== undefined) {
+      entries.set(flags, `${entries.get(flags)} ${line.trim()}`.trim());
+    }
+  }
+  return entries;
+}
+
 describe('--help', () => {
   test('the program lists every command, the configuration and examples', async () => {
     const result = await runDdbec(['--help']);
@@ -149,12 +172,25 @@ describe('--help', () => {
     const command = ddbecProgram().commands.find((candidate) => candidate.name() === name);
     expect(command).toBeDefined();
     expect(result.stdout).toContain(command?.description().slice(0, 40));
+    // Every option's own entry states its default: commander's "(default: VALUE)" for a default
+    // value, otherwise "default: ..." in the description. Collected over all options, so that a
+    // failure names each option lacking one.
+    const entries = optionEntries(result.stdout);
+    const undocumented: string[] = [];
+    expect(command?.options.length).toBeGreaterThan(0);
     for (const option of command?.options ?? []) {
-      expect(result.stdout).toContain(option.flags);
-      // A default is either shown by commander or said in the text ("default: ...").
-      const defaultShown = option.defaultValue !== undefined ? `default: ${JSON.stringify(option.defaultValue)}` : undefined;
-      if (defaultShown !== undefined && !option.negate) expect(result.stdout.replace(/\s+/g, ' ')).toContain(`(${defaultShown})`);
+      const entry = entries.get(option.flags);
+      if (entry === undefined) {
+        undocumented.push(`${option.flags}: not in the help`);
+        continue;
+      }
+      if (option.defaultValue !== undefined && !option.negate) {
+        if (!entry.includes(`(default: ${JSON.stringify(option.defaultValue)})`)) undocumented.push(`${option.flags}: its default ${JSON.stringify(option.defaultValue)} is not shown: ${entry}`);
+      } else if (!/\bdefault: \S/.test(entry)) {
+        undocumented.push(`${option.flags}: no "default: ..." in ${JSON.stringify(entry)}`);
+      }
     }
+    expect(undocumented).toEqual([]);
     expect(result.stdout).toContain(`Examples:\n  $ ddbec ${name} `);
     expect(result.stdout).toContain('Exit status:');
   });

@@ -65,7 +65,7 @@ export function reEncryptionCommand(kind: JobKind): Command {
     .option('--dry-run', 'count what would be encrypted and re-encrypted, write nothing', false)
     .option(
       '--checkpoint <file>',
-      `save each segment's progress here about once a second; when the file exists, resume from it (refused when it is of another table, --segments, --dry-run, command or materials)`,
+      `save each segment's progress here about once a second; when the file exists, resume from it (refused when it is of another table, --segments, --dry-run, command or materials; default: none, progress is not saved)`,
     )
     .option('--max-keys <n>', 'print the keys of at most this many items that could not be processed', wholeNumber(0), 100)
     .option('--json', 'print the summary as one JSON object', false);
