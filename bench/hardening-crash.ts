@@ -32,9 +32,10 @@
  *   messages not decrypting to what was written; details.outOfOrder = items whose versions
  *   arrived out of write order (must be 0), details.recordsPerSecond. details.motoDedupMisses:
  *   second copies moto alone lets through (moto 5.2 deduplicates a FIFO message only against the
- *   messages still queued, SQS for 5 minutes including deleted ones): a copy counts there only
- *   when its deduplication id reached the queue as many times (test/hardening/fifo-consumer.ts),
- *   otherwise it is duplicated.
+ *   messages still queued, SQS for 5 minutes including deleted ones): a second copy counts there
+ *   only after a failed send of that record or a retried batch holding it; any other extra copy,
+ *   and any send beyond one per delivery of its batch plus one per failed send, is duplicated
+ *   (judgeCopies in test/hardening/fifo-consumer.ts).
  *
  * Needs the local backends: under `scripts/with-local-aws`, or started here when run directly:
  *   npx tsx bench/hardening-crash.ts [test|full] [crash,racing,stream-load]
