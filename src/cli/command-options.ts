@@ -36,18 +36,18 @@ export function addConnectionOptions(command: Command): Command {
 /** The table only (commands that never touch the materials). */
 export function addTableOptions(command: Command): Command {
   return command
-    .option('--config <file>', 'JSON object of the construct\'s DDBEC_* Lambda variables (its stack output); flags override it (default: none, only the DDBEC_* environment variables and flags)')
-    .option('--table <name>', 'the table (overrides DDBEC_TABLE_NAME; default: none, required unless DDBEC_TABLE_NAME gives it)');
+    .option('--config <file>', 'JSON object of the construct\'s DDBEC_* Lambda variables (its stack output); flags override it (default: none, the flags alone)')
+    .option('--table <name>', 'the table (overrides DDBEC_TABLE_NAME; default: none, required unless the --config file gives DDBEC_TABLE_NAME)');
 }
 
 /** The table, materials and attribute actions, as the construct's Lambdas get them. */
 export function addMaterialsOptions(command: Command): Command {
   return addTableOptions(command)
-    .addOption(new Option('--materials <kind>', 'materials provider (overrides DDBEC_MATERIALS; default: none, required unless DDBEC_MATERIALS gives it)').choices(['direct-kms', 'most-recent']))
-    .option('--kms-key-id <arn>', 'KMS key for new items (direct-kms) or the MetaStore (most-recent) (overrides DDBEC_KMS_KEY_ID; default: none, required unless DDBEC_KMS_KEY_ID gives it)')
+    .addOption(new Option('--materials <kind>', 'materials provider (overrides DDBEC_MATERIALS; default: none, required unless the --config file gives DDBEC_MATERIALS)').choices(['direct-kms', 'most-recent']))
+    .option('--kms-key-id <arn>', 'KMS key for new items (direct-kms) or the MetaStore (most-recent) (overrides DDBEC_KMS_KEY_ID; default: none, required unless the --config file gives DDBEC_KMS_KEY_ID)')
     .option('--allowed-kms-key-ids <arns>', 'comma-separated KMS keys items may be under, current first (overrides DDBEC_ALLOWED_KMS_KEY_IDS; default: not strict, whichever key KMS finds in the item\'s data key)')
-    .option('--meta-store-table <name>', 'most-recent: the MetaStore table (overrides DDBEC_META_STORE_TABLE_NAME; default: none, required with most-recent unless that variable gives it)')
-    .option('--material-name <name>', 'most-recent: the material name (overrides DDBEC_MATERIAL_NAME; default: none, required with most-recent unless that variable gives it)')
+    .option('--meta-store-table <name>', 'most-recent: the MetaStore table (overrides DDBEC_META_STORE_TABLE_NAME; default: none, required with most-recent unless the --config file gives it)')
+    .option('--material-name <name>', 'most-recent: the material name (overrides DDBEC_MATERIAL_NAME; default: none, required with most-recent unless the --config file gives it)')
     .option('--attribute-actions <json>', 'e.g. \'{"default":"ENCRYPT_AND_SIGN","attributes":{"status":"SIGN_ONLY"}}\' (overrides DDBEC_ATTRIBUTE_ACTIONS; default: everything ENCRYPT_AND_SIGN, keys SIGN_ONLY)');
 }
 
