@@ -9,7 +9,8 @@
  * `fuzz-failed-cases` counts every case with any violated property: an untyped error, a hang, a
  * leak, a slow case, or a failure of a target's own checks (a forgery accepted, an untampered
  * item rejected, the wrong attribute named...), which no other figure counts. The first failing
- * cases are described on stderr, and the bench exits 1 when `fuzz-failed-cases` is not 0.
+ * cases are described on stderr. Like every `npm run bench` (DESIGN.md), it exits 0 once its
+ * figures are printed: the figures, not the exit status, say what went wrong.
  */
 import fc from 'fast-check';
 import { FuzzTally, runCase } from '../test/hardening/fuzz-oracle';
@@ -51,6 +52,4 @@ export async function run(emit: Emit): Promise<void> {
   emit('fuzz-slow-cases', tally.slowCases, 'cases');
   emit('fuzz-failed-cases', tally.failedCases, 'cases');
   emit('fuzz-cases-per-s', tally.cases / seconds, 'cases/s');
-  // Every figure is printed first; then the run fails (bench/run.ts leaves the exit code as set).
-  if (tally.failedCases > 0) process.exitCode = 1;
 }

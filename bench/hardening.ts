@@ -10,7 +10,8 @@
  *
  * Prints each scenario's figures, then the totals `faults-injected`, `items`, `lost`,
  * `duplicated`, `corrupted`, `out-of-order` (per-key order at the FIFO targets) and `problems`:
- * the last five must be 0, or the bench exits 1 (as `tsx bench/hardening-crash.ts` does).
+ * the last five must be 0. Like every `npm run bench` (DESIGN.md) it exits 0 once its figures
+ * are printed (the standalone `tsx bench/hardening-crash.ts` exits 1 on a failed scenario).
  * `problems` counts what a scenario found wrong besides the item counts (a re-encryption that
  * failed, a checkpoint not complete at the end, a crash job that completed before all its kills,
  * a stream holding the wrong number of records...): with one, the item counts may say nothing
@@ -68,5 +69,4 @@ export async function run(emit: Emit): Promise<void> {
   // Not a failure: second copies of ambiguous resends that SQS deduplicates and moto does not
   // (test/hardening/fifo-consumer.ts). Printed so that the judgement can be checked.
   emit('moto-dedup-misses', totals.motoDedupMisses, 'messages');
-  if (totals.lost + totals.duplicated + totals.corrupted + totals.outOfOrder + totals.problems > 0) process.exitCode = 1;
 }
