@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { EnvironmentNames as Names } from '../pipeline/environment-names';
 import { readReEncryptConfig, type ReEncryptConfig } from '../pipeline/pipeline-config';
 import { CliError } from './cli-error';
-import { closestName } from './closest-name';
+import { closestName } from '../format/closest-name';
 
 const KNOWN_NAMES: readonly string[] = Object.values(Names);
 

@@ -1,7 +1,7 @@
 import { AttributeActions } from '../encryptor/attribute-actions';
 import { CryptoAction } from '../encryptor/crypto-action';
-import { closestName } from '../cli/closest-name';
 import { DynamoDbEncryptionError } from '../errors';
+import { closestName } from '../format/closest-name';
 import { EnvironmentNames as Names } from './environment-names';
 
 /**

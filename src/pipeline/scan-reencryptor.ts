@@ -11,7 +11,7 @@ import { asClassifier, type MaterialsClassifier, type MaterialsClassifierLike } 
 import { addCounts, emptyCounts, type ReEncryptCounts } from './reencrypt-counts';
 import { ReEncryptRequestError, ReEncryptSegmentError } from './reencrypt-errors';
 import type { ItemFilter } from './reencrypt-filter';
-import { isItemFailure } from './reencrypt-failures';
+import { isItemFailure, isTransientAwsFailure } from './reencrypt-failures';
 import { ItemProcessor, type ItemRunOptions } from './reencrypt-item-processor';
 import { validateSegmentRequest, type ReEncryptSegmentRequest } from './reencrypt-request';
 import { ThrottleRetry, type ThrottleRetryOptions } from './reencrypt-throttling';
@@ -147,7 +147,9 @@ export class ScanReEncryptor {
    * Processes one segment from `exclusiveStartKey` (or its beginning) until it ends or the time
    * budget runs low. Items that cannot be processed are counted `failed` and skipped; a failure
    * of DynamoDB or KMS as a whole stops the run with `ReEncryptSegmentError`, which carries the
-   * checkpoint to resume from.
+   * checkpoint to resume from. Before the first page (DescribeTable, the classifier's `prepare`),
+   * only a failure that passes with time (throttling, a 5xx answer, a broken connection) is one;
+   * any other is thrown as is, since retrying would fail the same way.
    */
   async processSegment(request: ReEncryptSegmentRequest, run: SegmentRunOptions = {}): Promise<ReEncryptSegmentResult> {
     return this.runSegment(request, run, true);
@@ -195,9 +197,12 @@ export class ScanReEncryptor {
       assertCheckpoint(exclusiveStartKey, tableInfo);
       if (prepare) await this.prepare();
     } catch (error) {
-      if (error instanceof ReEncryptRequestError) throw error;
-      // DescribeTable, a MetaStore query or a KMS DescribeKey throttled or failed before anything
-      // was done: like a failure mid-run, the segment is to be retried from where it was asked to start.
+      // Only a failure that passes with time (DescribeTable, a MetaStore query or a KMS DescribeKey
+      // throttled, a 5xx answer, a broken connection) is a ReEncryptSegmentError, which the job
+      // retries from where the segment was asked to start. Anything else (a wrong table or alias,
+      // access denied, a bad MetaStore item or configuration, a bug) would fail the same way on
+      // every retry: it is thrown as is, and the job fails at once, naming it.
+      if (!isTransientAwsFailure(error)) throw error;
       throw new ReEncryptSegmentError(
         `segment ${segment} of ${totalSegments} could not start: ${(error as Error | undefined)?.name ?? 'an error'} (retry from the same exclusiveStartKey)`,
         this.tableName(),

@@ -6,7 +6,7 @@
 import { TableInfo } from '../../src/encrypted/table-info';
 import { AttributeActions } from '../../src/encryptor/attribute-actions';
 import { CryptoAction } from '../../src/encryptor/crypto-action';
-import { KmsError, KmsThrottlingError, SignatureVerificationError } from '../../src/errors';
+import { InvalidArgumentError, KmsError, KmsThrottlingError, SignatureVerificationError } from '../../src/errors';
 import type { DynamoDbItem } from '../../src/format/attribute-value';
 import { ReservedAttributes } from '../../src/format/material-description-keys';
 import { CapacityBudget } from '../../src/pipeline/reencrypt-capacity';
@@ -359,6 +359,54 @@ describe('a segment that cannot start', () => {
     });
     const refresh = await segmentError(engine({ client, table: tableInfo, materialsProvider: provider }).processSegment({ segment: 0, totalSegments: 1, exclusiveStartKey: checkpoint }));
     expect(refresh.lastEvaluatedKey).toEqual(checkpoint);
+  });
+
+  it('a DynamoDB or KMS 5xx, a broken connection or a KMS that cannot be reached is retried too (ReEncryptSegmentError)', async () => {
+    const serverError = Object.assign(new Error('internal'), { name: 'InternalServerError', $metadata: { httpStatusCode: 500 } });
+    const describe = await segmentError(engine({ client: fakeDynamoDb(() => Promise.reject(serverError)).client }).processSegment({ segment: 0, totalSegments: 1, exclusiveStartKey: checkpoint }));
+    expect(describe.cause).toBe(serverError);
+    expect(describe.lastEvaluatedKey).toEqual(checkpoint);
+    // Whatever its name, a 5xx answer.
+    const unnamed503 = Object.assign(new Error('unavailable'), { name: 'UnknownError', $metadata: { httpStatusCode: 503 } });
+    await segmentError(engine({ client: fakeDynamoDb(() => Promise.reject(unnamed503)).client }).processSegment({ segment: 0, totalSegments: 1 }));
+
+    const { client } = fakeDynamoDb();
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    const kmsClient = { send: () => Promise.reject(reset) } as unknown as KMSClient;
+    const kms = await segmentError(engine({ client, table: tableInfo, classifier: kmsKeyClassifier({ keyId: 'alias/orders', kmsClient }) }).processSegment({ segment: 0, totalSegments: 1 }));
+    expect(kms.cause).toBe(reset);
+    const unreachable = new KmsError('cannot reach KMS at http://127.0.0.1:1 for Decrypt (ECONNREFUSED)', {}, { kmsErrorName: 'ECONNREFUSED' });
+    const custom = { prepare: () => Promise.reject(unreachable), isCurrent: () => true };
+    await segmentError(engine({ client, table: tableInfo, classifier: custom }).processSegment({ segment: 0, totalSegments: 1 }));
+    const kmsThrottled = new KmsThrottlingError('KMS throttled', {});
+    await segmentError(engine({ client, table: tableInfo, classifier: { prepare: () => Promise.reject(kmsThrottled), isCurrent: () => true } }).processSegment({ segment: 0, totalSegments: 1 }));
+  });
+
+  it('a failure that would fail the same way again (wrong table, access denied, bad configuration, a bug) is thrown as is, not retried', async () => {
+    const notFound = Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 400 } });
+    const { client, sent } = fakeDynamoDb(() => Promise.reject(notFound));
+    await expect(engine({ client }).processSegment({ segment: 0, totalSegments: 1, exclusiveStartKey: checkpoint })).rejects.toBe(notFound);
+    expect(sent).toEqual(['DescribeTableCommand']);
+    const denied = Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
+    await expect(engine({ client: fakeDynamoDb(() => Promise.reject(denied)).client }).processSegment({ segment: 0, totalSegments: 1 })).rejects.toBe(denied);
+
+    const working = fakeDynamoDb();
+    const bug = new TypeError("Cannot read properties of undefined (reading 'Arn')");
+    const classifier = { prepare: () => Promise.reject(bug), isCurrent: () => true };
+    await expect(engine({ client: working.client, table: tableInfo, classifier }).processSegment({ segment: 0, totalSegments: 1 })).rejects.toBe(bug);
+    expect(working.sent).toEqual([]); // nothing scanned
+
+    const aliasNotFound = Object.assign(new Error('Alias not found'), { name: 'NotFoundException', $metadata: { httpStatusCode: 400 } });
+    const kmsClient = { send: () => Promise.reject(aliasNotFound) } as unknown as KMSClient;
+    await expect(
+      engine({ client: working.client, table: tableInfo, classifier: kmsKeyClassifier({ keyId: 'alias/orders', kmsClient }) }).processSegment({ segment: 0, totalSegments: 1 }),
+    ).rejects.toBe(aliasNotFound);
+    // A library error (a bad MetaStore item, a missing argument) is about the configuration or the data.
+    const invalid = new InvalidArgumentError('KMS DescribeKey returned no key ARN for the target alias');
+    await expect(engine({ client: working.client, table: tableInfo, classifier: { prepare: () => Promise.reject(invalid), isCurrent: () => true } }).processSegment({ segment: 0, totalSegments: 1 })).rejects.toBe(invalid);
+    // A KMS error that is about the request, not KMS being unavailable.
+    const disabled = new KmsError('KMS Decrypt failed (DisabledException)', {}, { kmsErrorName: 'DisabledException' });
+    await expect(engine({ client: working.client, table: tableInfo, classifier: { prepare: () => Promise.reject(disabled), isCurrent: () => true } }).processSegment({ segment: 0, totalSegments: 1 })).rejects.toBe(disabled);
   });
 
   it('bad input stays a ReEncryptRequestError (not retried), even while DescribeTable is throttled', async () => {
