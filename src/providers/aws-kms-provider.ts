@@ -179,7 +179,8 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
   private clientFor(keyId: string): KMSClient {
     const region = this.kmsClientForRegion === undefined ? undefined : regionOfKeyArn(keyId);
     if (region !== undefined) return (this.kmsClientForRegion as (region: string) => KMSClient)(region);
-    this.regionlessClient ??= new KMSClient({});
+    // As the single default client of earlier versions: in keyId's region (the SDK's default when keyId is no ARN).
+    this.regionlessClient ??= new KMSClient({ region: regionOfKeyArn(this.keyId) });
     return this.regionlessClient;
   }
 
@@ -272,11 +273,19 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
         }
         return { dataKey: response.Plaintext, kmsKeyArn: response.KeyId };
       } catch (error) {
-        if (keyId === undefined) throw await kmsFailure(error, 'Decrypt', client, location);
+        if (keyId === undefined) {
+          // KMS took the key from the ciphertext: an AccessDenied that is no authorization
+          // failure ("the ciphertext refers to a key that does not exist...") is about the item,
+          // as in strict mode (see deniesCallerTheKey).
+          if (isAccessDenied(error) && !isAuthorizationFailure(error)) {
+            throw new UnwrappingError("KMS would not decrypt the item's data key (AccessDeniedException): its ciphertext names a key this caller cannot see", location, { cause: error });
+          }
+          throw await kmsFailure(error, 'Decrypt', client, location);
+        }
         // In strict mode, both answers below mean "try the next allowed key"; anything else is final.
-        if (isAccessDenied(error)) {
+        if (deniesCallerTheKey(error, keyId)) {
           // A denial of one allowed key says nothing about the others, and the next one may well
-          // be the key that wrapped this data key (moto even answers a mismatch this way).
+          // be the key that wrapped this data key.
           deniedKeyIds.push(keyId);
           denial = error;
         } else if (isKeyMismatch(error)) {
@@ -287,12 +296,11 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
       }
     }
     if (deniedKeyIds.length > 0) {
-      // Not a verdict on the item: a key KMS denied may be the one that wrapped it. Real KMS
-      // answers a mismatch with IncorrectKeyException; AccessDenied means the caller lost the
-      // right to use the key (role, grant or key policy), which fails every item alike. As a
-      // KmsError it makes pipelines stop and retry instead of dead-lettering item after item.
-      // moto also answers a mismatch with AccessDenied, with no message to recognise it by
-      // (its body carries the name alone), so on moto a foreign item is refused this way too.
+      // Not a verdict on the item: a key KMS denied may be the one that wrapped it, even when the
+      // other allowed keys answered a mismatch. The caller lost the right to use the key (role,
+      // grant or key policy), which fails every item alike: as a KmsError it makes pipelines stop
+      // and retry instead of dead-lettering item after item. A foreign item meets this only
+      // while such an outage lasts, and is dead-lettered once access is restored.
       const others = deniedKeyIds.length < candidates.length ? '; the other allowed key(s) did not wrap it' : '';
       throw new KmsError(
         `strict mode: KMS denied Decrypt with allowed key(s) ${deniedKeyIds.join(', ')} (AccessDeniedException)${others}: ` +
@@ -373,20 +381,66 @@ function signingKeyParameters(spec: string, location: ErrorLocation = {}): { alg
 }
 
 /**
- * KMS's answer to Decrypt naming a key other than the one that wrapped the ciphertext. Not
- * AccessDeniedException: on real KMS that means the caller may not use the named key.
+ * KMS's answer to Decrypt naming a key other than the one that wrapped the ciphertext: real KMS's
+ * IncorrectKeyException, and every AccessDeniedException that is not about this caller's right to
+ * the requested key (see `deniesCallerTheKey`).
  */
 function isKeyMismatch(error: unknown): boolean {
-  return (error as { name?: unknown } | undefined)?.name === 'IncorrectKeyException';
+  const name = (error as { name?: unknown } | undefined)?.name;
+  return name === 'IncorrectKeyException' || name === 'AccessDeniedException';
 }
 
-/** KMS refused the caller the use of the key it named (IAM policy, grant or key policy). */
+/**
+ * Whether an answer to Decrypt with `keyId` says this caller may not use that key (IAM policy,
+ * grant or key policy: an outage that fails every item alike) rather than something about the
+ * item. KMS answers both with AccessDeniedException, told apart by the message alone:
+ * - about the caller: "User: arn:aws:sts::111122223333:assumed-role/fn-role/fn is not authorized
+ *   to perform: kms:Decrypt on resource: arn:aws:kms:eu-west-1:111122223333:key/1234abcd-... because
+ *   no identity-based policy allows the kms:Decrypt action" (or "... with an explicit deny in a
+ *   resource-based policy");
+ * - about the item: "The ciphertext refers to a customer master key that does not exist, does not
+ *   exist in this region, or you are not allowed to access." (a data key wrapped under someone
+ *   else's key, which anyone allowed PutItem can plant); moto answers any key mismatch with an
+ *   AccessDeniedException without a message (the SDK says "UnknownError").
+ * Only an authorization failure naming the requested key (its ARN, or its key id) is about the
+ * caller: one naming another resource is not about this key. An alias cannot be matched against
+ * the key ARN the message names, so for an alias the authorization failure for kms:Decrypt suffices.
+ */
+function deniesCallerTheKey(error: unknown, keyId: string): boolean {
+  if (!isAccessDenied(error) || !isAuthorizationFailure(error)) return false;
+  const message = (error as { message: string }).message;
+  if (isAlias(keyId)) return message.includes('not authorized to perform: kms:Decrypt');
+  const keyIdPart = keyId.includes('key/') ? keyId.slice(keyId.lastIndexOf('key/') + 'key/'.length) : keyId;
+  return namesToken(message, keyId) || namesToken(message, keyIdPart);
+}
+
 function isAccessDenied(error: unknown): boolean {
   return (error as { name?: unknown } | undefined)?.name === 'AccessDeniedException';
 }
 
+/** IAM's or the key policy's refusal of this caller ("... is not authorized to perform: ..."). */
+function isAuthorizationFailure(error: unknown): boolean {
+  const message = (error as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' && message.includes('not authorized to perform');
+}
+
+/** Whether `text` holds `token` not as part of a longer key id or ARN (`key/1234` does not name `key/12345`). */
+function namesToken(text: string, token: string): boolean {
+  if (token === '') return false;
+  for (let at = text.indexOf(token); at !== -1; at = text.indexOf(token, at + 1)) {
+    const before = at === 0 ? '' : text[at - 1];
+    const after = text[at + token.length] ?? '';
+    if (!/[\w-]/.test(before) && !/[\w-]/.test(after)) return true;
+  }
+  return false;
+}
+
+function isAlias(keyId: string): boolean {
+  return keyId.startsWith('alias/') || keyId.includes(':alias/');
+}
+
 /** Whether the ARN KMS answered with is the key that was asked for (ids and ARNs compare; aliases cannot). */
 function sameKey(requested: string, answered: string | undefined): boolean {
-  if (answered === undefined || requested.startsWith('alias/') || requested.includes(':alias/')) return true;
+  if (answered === undefined || isAlias(requested)) return true;
   return answered === requested || answered.endsWith(`:key/${requested}`);
 }

@@ -181,12 +181,13 @@ describe('ScanReEncryptor', () => {
     const first = await engine.processTable({ totalSegments: 2 });
     expect(first.counts).toMatchObject({ scanned: 60, reencrypted: 60, alreadyCurrent: 0, failed: 0, conflicts: 0 });
     await expectAllDecrypt(table, new AwsKmsMaterialsProvider({ keyId: keyB, kmsClient: kms, strict: true }), new Map(items.map((item) => [keyText(item), item])));
-    // The old key no longer opens anything. Real KMS answers Decrypt naming key A for a data key
-    // under B with IncorrectKeyException (UnwrappingError); moto answers AccessDeniedException,
-    // which the provider reads as real KMS means it (a KmsError naming key A, retried by the
-    // pipelines). Either way strict mode refuses key A, which is what this checks.
+    // The old key no longer opens anything: Decrypt naming key A for a data key under B is a key
+    // mismatch (real KMS: IncorrectKeyException; moto: an AccessDeniedException without a message,
+    // not an authorization failure naming key A), an UnwrappingError: another key wrapped it.
     const onlyA = new TableCrypto(table, new AwsKmsMaterialsProvider({ keyId: keyA, kmsClient: kms, strict: true }), actions()).config;
-    await expect(decryptDynamoDbItem((await scanAll(table))[0], onlyA)).rejects.toThrow(/^strict mode: KMS (denied Decrypt with allowed key\(s\) \S+|would not decrypt)/);
+    await expect(decryptDynamoDbItem((await scanAll(table))[0], onlyA)).rejects.toThrow(
+      /^strict mode: KMS would not decrypt the item's data key with any of the 1 allowed key\(s\) \(\w+\): another key wrapped it/,
+    );
 
     const second = await engine.processTable({ totalSegments: 2 });
     expect(second.counts).toMatchObject({ scanned: 60, alreadyCurrent: 60, reencrypted: 0 });

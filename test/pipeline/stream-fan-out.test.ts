@@ -6,7 +6,8 @@
  * FIFO), SNS (observed through a subscribed queue) and EventBridge (a rule targeting a queue).
  * Covers in-order delivery per item, a tampered item dead-lettered without its values while
  * later records still go through, both plaintext policies, a failing target and a KMS outage
- * reported as batchItemFailures from the right record, and log lines free of plaintext.
+ * reported as batchItemFailures from the right record, a KMS denial retried but a record under a
+ * foreign key dead-lettered, and log lines free of plaintext.
  */
 import { DeleteTableCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { _Record as StreamsRecord } from '@aws-sdk/client-dynamodb-streams';
@@ -431,6 +432,50 @@ describe('decrypted stream fan-out on DynamoDB Local + moto', () => {
     const restored = handlerFor(env);
     expect(await restored(event)).toEqual({ batchItemFailures: [] });
     expect((await drain(deadLetter.url)).map((body) => JSON.parse(body).errorName)).toEqual(['PlaintextRecordError', 'SignatureVerificationError']);
+  });
+
+  it("dead-letters, keys only, a record whose data key KMS says another account's key wrapped, and delivers the later records", async () => {
+    const run = uniqueName('kms-foreign');
+    const target = await createQueue(`${run}-target`);
+    const deadLetter = await createQueue(`${run}-dead-letter`);
+    const foreignKms = localKmsClient();
+    foreignKms.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { EncryptionContext?: Record<string, string> };
+        // Item b's data key was planted under someone else's key: real KMS's answer is an
+        // AccessDeniedException about the ciphertext, not about this caller's rights to the key.
+        if (context.commandName === 'DecryptCommand' && input.EncryptionContext?.pk === 'b') {
+          throw Object.assign(
+            new Error('The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.'),
+            { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 } },
+          );
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'kmsForeignKeyForB' },
+    );
+    const env = environment({ [Names.TARGET_QUEUE_URLS]: target.url, [Names.DEAD_LETTER_QUEUE_URL]: deadLetter.url, [Names.ALLOWED_KMS_KEY_IDS]: keyArn });
+    const handler = handlerFor(env, { kms: foreignKms });
+    expect(await handler(event)).toEqual({ batchItemFailures: [] });
+    // b's records (1 INSERT, 3 REMOVE) are dead-lettered; every other good record is delivered, in order.
+    expect((await drain(target.url)).map((body) => JSON.parse(body).sequenceNumber)).toEqual(
+      [0, 2, 5, 7, 8].map((index) => records[index].dynamodb?.SequenceNumber),
+    );
+    const deadLetters = (await drain(deadLetter.url)).map((body) => JSON.parse(body) as Json);
+    expect(deadLetters.map((message) => message.errorName)).toEqual(['UnwrappingError', 'UnwrappingError', 'PlaintextRecordError', 'SignatureVerificationError']);
+    for (const [position, index] of [[0, 1], [1, 3]]) {
+      expect(deadLetters[position]).toEqual({
+        reason: expect.stringContaining('another key wrapped it'),
+        errorName: 'UnwrappingError',
+        tableName,
+        eventName: records[index].eventName,
+        keys: keysOf('b'),
+        eventID: records[index].eventID,
+        sequenceNumber: records[index].dynamodb?.SequenceNumber,
+      });
+    }
+    expect(JSON.stringify(deadLetters.slice(0, 2))).not.toContain('card-b');
+    expect(JSON.stringify(deadLetters.slice(0, 2))).not.toContain('b-v1');
   });
 
   it('wrote log lines and metrics, none holding a plaintext value', () => {
