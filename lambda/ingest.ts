@@ -201,7 +201,10 @@ async function ingestHttp(
     const throttling = ingestThrottling(error);
     if (throttling !== undefined) {
       logger.warn('HTTP ingest throttled', { service: throttling.service, ...loggableError(error) });
-      return respond(503, throttledRequestAnswer(items.length, throttling, writer.createOnly), RETRY_AFTER);
+      const answer = throttledRequestAnswer(items.length, throttling, writer.createOnly);
+      // Counted as a throttled write's 503 is: every item of the request not written.
+      tally({ written: 0, failures: answer.failures });
+      return respond(503, answer, RETRY_AFTER);
     }
     logger.error('HTTP ingest failed', loggableError(error));
     return respond(500, { message: "the items could not be written: see the function's logs" });

@@ -396,8 +396,12 @@ describe('ingest handler', () => {
       ];
       for (const { name, handler } of cases) {
         const body = JSON.stringify([{ id: `${run}-${name}-1`, card: SECRET }, { id: `${run}-${name}-2`, card: SECRET }]);
+        const before = logged.length;
         const response = http(await handler(httpV2Event('POST', body), context));
         expect({ name, statusCode: response.statusCode }).toEqual({ name, statusCode: 503 });
+        // Both items count as rejected, whichever service throttled.
+        const emf = logged.slice(before).map((line) => JSON.parse(line.startsWith('{') ? line : '{}') as Record<string, unknown>).find((line) => '_aws' in line);
+        expect({ name, ...emf }).toMatchObject({ name, ItemsWritten: 0, ItemsRejected: 2 });
         expect(response.headers['retry-after']).toMatch(/^[1-9]\d*$/);
         expect(response.body).toMatchObject({ written: 0, failures: [{ index: 0, code: 'not-written' }, { index: 1, code: 'not-written' }] });
         expect(JSON.stringify(response)).not.toMatch(/SECRET|4111/);
