@@ -44,6 +44,29 @@ const PLAINTEXT_SECRET = 'plaintext-ssn-078-05-1120-SECRET-C';
 // Messages as parsed JSON, navigated freely in assertions.
 type Json = Record<string, any>;
 
+/**
+ * The local KMS, except that Decrypt of an item's data key fails with what `failure` returns for
+ * the item's partition key (and the KeyId asked for); undefined lets the call through.
+ */
+function kmsFailingDecrypt(failure: (pk: string | undefined, keyId: string | undefined) => Error | undefined): KMSClient {
+  const client = localKmsClient();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { EncryptionContext?: Record<string, string>; KeyId?: string };
+      const error = context.commandName === 'DecryptCommand' ? failure(input.EncryptionContext?.pk, input.KeyId) : undefined;
+      if (error !== undefined) throw error;
+      return next(args);
+    },
+    { step: 'initialize', name: 'kmsFailingDecrypt' },
+  );
+  return client;
+}
+
+/** An error as the SDK rejects with for a KMS service answer. */
+function kmsServiceError(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+}
+
 describe('decrypted stream fan-out on DynamoDB Local + moto', () => {
   let dynamoDb: DynamoDBClient;
   let kms: KMSClient;
@@ -379,18 +402,8 @@ describe('decrypted stream fan-out on DynamoDB Local + moto', () => {
     const run = uniqueName('kms');
     const target = await createQueue(`${run}-target`);
     const deadLetter = await createQueue(`${run}-dead-letter`);
-    const flakyKms = localKmsClient();
-    flakyKms.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as { EncryptionContext?: Record<string, string> };
-        // KMS is unreachable for item e's data key.
-        if (context.commandName === 'DecryptCommand' && input.EncryptionContext?.pk === 'e') {
-          throw Object.assign(new Error('connect ECONNREFUSED'), { name: 'Error', code: 'ECONNREFUSED' });
-        }
-        return next(args);
-      },
-      { step: 'initialize', name: 'kmsOutageForE' },
-    );
+    // KMS is unreachable for item e's data key.
+    const flakyKms = kmsFailingDecrypt((pk) => (pk === 'e' ? Object.assign(new Error('connect ECONNREFUSED'), { name: 'Error', code: 'ECONNREFUSED' }) : undefined));
     const handler = handlerFor(environment({ [Names.TARGET_QUEUE_URLS]: target.url, [Names.DEAD_LETTER_QUEUE_URL]: deadLetter.url }), { kms: flakyKms });
     const sequenceNumbers = event.Records.map((record) => record.dynamodb?.SequenceNumber as string);
     expect((await handler(event)).batchItemFailures).toEqual(sequenceNumbers.slice(7).map((itemIdentifier) => ({ itemIdentifier })));
@@ -402,21 +415,9 @@ describe('decrypted stream fan-out on DynamoDB Local + moto', () => {
     const run = uniqueName('kms-denied');
     const target = await createQueue(`${run}-target`);
     const deadLetter = await createQueue(`${run}-dead-letter`);
-    const deniedKms = localKmsClient();
-    deniedKms.middlewareStack.add(
-      (next, context) => async (args) => {
-        // The function's role lost kms:Decrypt on the table's key: KMS denies every Decrypt.
-        if (context.commandName === 'DecryptCommand') {
-          const keyId = (args.input as { KeyId?: string }).KeyId;
-          throw Object.assign(new Error(`User: arn:aws:sts::123456789012:assumed-role/stream-decrypt is not authorized to perform: kms:Decrypt on resource: ${keyId}`), {
-            name: 'AccessDeniedException',
-            $fault: 'client',
-            $metadata: { httpStatusCode: 400 },
-          });
-        }
-        return next(args);
-      },
-      { step: 'initialize', name: 'kmsDecryptDenied' },
+    // The function's role lost kms:Decrypt on the table's key: KMS denies every Decrypt.
+    const deniedKms = kmsFailingDecrypt((_pk, keyId) =>
+      kmsServiceError('AccessDeniedException', `User: arn:aws:sts::123456789012:assumed-role/stream-decrypt is not authorized to perform: kms:Decrypt on resource: ${keyId}`),
     );
     // Strict mode, as the construct always deploys it.
     const env = environment({ [Names.TARGET_QUEUE_URLS]: target.url, [Names.DEAD_LETTER_QUEUE_URL]: deadLetter.url, [Names.ALLOWED_KMS_KEY_IDS]: keyArn });
@@ -438,21 +439,12 @@ describe('decrypted stream fan-out on DynamoDB Local + moto', () => {
     const run = uniqueName('kms-foreign');
     const target = await createQueue(`${run}-target`);
     const deadLetter = await createQueue(`${run}-dead-letter`);
-    const foreignKms = localKmsClient();
-    foreignKms.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as { EncryptionContext?: Record<string, string> };
-        // Item b's data key was planted under someone else's key: real KMS's answer is an
-        // AccessDeniedException about the ciphertext, not about this caller's rights to the key.
-        if (context.commandName === 'DecryptCommand' && input.EncryptionContext?.pk === 'b') {
-          throw Object.assign(
-            new Error('The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.'),
-            { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 } },
-          );
-        }
-        return next(args);
-      },
-      { step: 'initialize', name: 'kmsForeignKeyForB' },
+    // Item b's data key was planted under someone else's key: real KMS's answer is an
+    // AccessDeniedException about the ciphertext, not about this caller's rights to the key.
+    const foreignKms = kmsFailingDecrypt((pk) =>
+      pk === 'b'
+        ? kmsServiceError('AccessDeniedException', 'The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.')
+        : undefined,
     );
     const env = environment({ [Names.TARGET_QUEUE_URLS]: target.url, [Names.DEAD_LETTER_QUEUE_URL]: deadLetter.url, [Names.ALLOWED_KMS_KEY_IDS]: keyArn });
     const handler = handlerFor(env, { kms: foreignKms });
