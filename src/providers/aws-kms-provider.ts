@@ -12,7 +12,7 @@ import { decodeWrappedKey, encodeWrappedKey } from '../materials/wrapped-key-des
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import type { CryptographicMaterialsProvider } from './cryptographic-materials-provider';
 import { kmsEncryptionContext } from './kms-encryption-context';
-import { isTransientKmsFailure, kmsFailure } from './kms-errors';
+import { isAuthorizationFailure, isTransientKmsFailure, kmsFailure } from './kms-errors';
 
 export interface AwsKmsMaterialsProviderOptions {
   /** The KMS key that generates data keys: a key ARN (preferred), key id or alias. */
@@ -273,15 +273,8 @@ export class AwsKmsMaterialsProvider implements CryptographicMaterialsProvider {
         }
         return { dataKey: response.Plaintext, kmsKeyArn: response.KeyId };
       } catch (error) {
-        if (keyId === undefined) {
-          // KMS took the key from the ciphertext: an AccessDenied that is no authorization
-          // failure ("the ciphertext refers to a key that does not exist...") is about the item,
-          // as in strict mode (see deniesCallerTheKey).
-          if (isAccessDenied(error) && !isAuthorizationFailure(error)) {
-            throw new UnwrappingError("KMS would not decrypt the item's data key (AccessDeniedException): its ciphertext names a key this caller cannot see", location, { cause: error });
-          }
-          throw await kmsFailure(error, 'Decrypt', client, location);
-        }
+        // KMS took the key from the ciphertext: kmsFailure tells answers about the item from others.
+        if (keyId === undefined) throw await kmsFailure(error, 'Decrypt', client, location);
         // In strict mode, both answers below mean "try the next allowed key"; anything else is final.
         if (deniesCallerTheKey(error, keyId)) {
           // A denial of one allowed key says nothing about the others, and the next one may well
@@ -416,12 +409,6 @@ function deniesCallerTheKey(error: unknown, keyId: string): boolean {
 
 function isAccessDenied(error: unknown): boolean {
   return (error as { name?: unknown } | undefined)?.name === 'AccessDeniedException';
-}
-
-/** IAM's or the key policy's refusal of this caller ("... is not authorized to perform: ..."). */
-function isAuthorizationFailure(error: unknown): boolean {
-  const message = (error as { message?: unknown } | undefined)?.message;
-  return typeof message === 'string' && message.includes('not authorized to perform');
 }
 
 /** Whether `text` holds `token` not as part of a longer key id or ARN (`key/1234` does not name `key/12345`). */

@@ -56,7 +56,9 @@ export async function kmsFailure(
 ): Promise<DynamoDbEncryptionError> {
   if (error instanceof DynamoDbEncryptionError) return error;
   const name = errorName(error);
-  if (operation === 'Decrypt' && WRONG_CIPHERTEXT.has(name)) {
+  // An AccessDenied that is no refusal of this caller ("The ciphertext refers to a customer
+  // master key that does not exist ... or you are not allowed to access") is about the item too.
+  if (operation === 'Decrypt' && (WRONG_CIPHERTEXT.has(name) || (name === 'AccessDeniedException' && !isAuthorizationFailure(error)))) {
     return new UnwrappingError(
       `KMS refused to decrypt the data key (${name}): the item was moved to another key value or table, its description was changed, or another KMS key wrapped it`,
       location,
@@ -76,6 +78,12 @@ export async function kmsFailure(
     });
   }
   return new KmsError(`KMS ${operation} failed (${name})`, location, { cause: error, kmsErrorName: name });
+}
+
+/** IAM's or the key policy's refusal of this caller ("... is not authorized to perform: ..."), not KMS's AccessDenied about a ciphertext. */
+export function isAuthorizationFailure(error: unknown): boolean {
+  const message = (error as { message?: unknown } | null | undefined)?.message;
+  return typeof message === 'string' && message.includes('not authorized to perform');
 }
 
 function errorName(error: unknown): string {
