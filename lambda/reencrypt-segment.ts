@@ -2,6 +2,8 @@
  * The scan re-encryption / backfill Lambda: one invocation processes one parallel-scan segment
  * until it ends or the invocation nears its timeout, and returns a checkpoint to be passed back
  * as `exclusiveStartKey` (a Step Functions loop, or any caller) until `lastEvaluatedKey` is absent.
+ * An outage after some pages were finished also answers with their checkpoint (`interruptedBy`);
+ * one before any page throws `ReEncryptSegmentError`, to be retried with the same event.
  *
  * Event: `{ segment, totalSegments, exclusiveStartKey?, dryRun?, filter?: { attribute, equals } }`,
  * keys in DynamoDB JSON (binary as base64); or `{ rotateMaterials: true }` to create a new
@@ -30,6 +32,13 @@ export interface ReEncryptSegmentResponse {
   readonly lastEvaluatedKey?: Record<string, unknown>;
   readonly counts: ReEncryptCounts;
   readonly failureReasons: Record<string, number>;
+  /**
+   * Present when the run stopped early on an outage (throttling DynamoDB kept up, KMS, a 5xx) after
+   * finishing some pages: the class name of the failure. `lastEvaluatedKey` is then where to
+   * resume, at once (the run has already backed off). A run that finished no page throws
+   * `ReEncryptSegmentError` instead, to be retried from the same checkpoint after a pause.
+   */
+  readonly interruptedBy?: string;
 }
 
 /** The answer to `{ rotateMaterials: true }`. */
@@ -109,8 +118,19 @@ export function createReEncryptSegmentHandler(dependencies: ReEncryptSegmentDepe
       recordCounts(metrics, result.counts, request.dryRun === true);
       return { lastEvaluatedKey: segmentCheckpointToJson(result.lastEvaluatedKey), counts: result.counts, failureReasons: result.failureReasons };
     } catch (error) {
+      if (error instanceof ReEncryptSegmentError && error.checkpointMoved && error.lastEvaluatedKey !== undefined) {
+        // Pages were finished before the outage: answering with their checkpoint keeps them done
+        // (and counted). Thrown, the invocation would be retried from where it started, and
+        // everything since read and checked again. The next invocation meets the outage again
+        // at once if it lasts, and, having moved nothing, throws: that one is retried with backoff.
+        const interruptedBy = (error.cause as Error | undefined)?.name ?? 'Error';
+        logger.warn('re-encryption segment interrupted; resume from the returned checkpoint', { ...where, interruptedBy, counts: error.counts });
+        recordCounts(metrics, error.counts, request.dryRun === true);
+        metrics.addMetric('SegmentInterruptions', MetricUnit.Count, 1);
+        return { lastEvaluatedKey: segmentCheckpointToJson(error.lastEvaluatedKey), counts: error.counts, failureReasons: { ...error.failureReasons }, interruptedBy };
+      }
       if (error instanceof ReEncryptSegmentError) {
-        logger.error('re-encryption segment stopped; retry from the same checkpoint', {
+        logger.error('re-encryption segment stopped before finishing a page; retry from the same checkpoint', {
           ...where,
           errorName: error.name,
           causeName: (error.cause as Error | undefined)?.name,

@@ -245,9 +245,10 @@ export class ReEncryptionJob extends Construct {
         '"counts": $merge($keys($now).( $name := $; { $name: $lookup($now, $name) + ($exists($lookup($before, $name)) ? $lookup($before, $name) : 0) } )) } ) %}',
     });
     retryLambdaServiceErrors(processSegment);
-    // A segment that stopped on throttling, a KMS error or a timeout is retried from the checkpoint
-    // it started from (items already done are then counted alreadyCurrent). A bad request or
-    // configuration is not retried: it would fail the same way.
+    // A segment stopped by throttling, KMS or a 5xx after finishing pages answers with their
+    // checkpoint (`interruptedBy`) and the loop goes on from it. One stopped before finishing any
+    // page (or by a timeout) throws, and is retried here from the checkpoint it started from. A
+    // bad request or configuration is not retried: it would fail the same way.
     processSegment.addRetry({
       errors: ['ReEncryptSegmentError', 'CapacityExhaustedError', 'KmsThrottlingError', 'Sandbox.Timedout'],
       interval: Duration.seconds(10),

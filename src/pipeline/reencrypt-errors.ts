@@ -26,17 +26,24 @@ export class ConditionTooLargeError extends DynamoDbEncryptionError {}
 /**
  * A segment stopped on a failure that is not about one item (Scan failed, DynamoDB kept
  * throttling). `lastEvaluatedKey` is the last exact checkpoint (every item before it was
- * processed): resume from it. `counts` are what this run did before it stopped.
+ * processed): resume from it. `counts` and `failureReasons` are what this run did before it
+ * stopped; `checkpointMoved` says whether it finished any page, so that `lastEvaluatedKey` is
+ * past where the run was asked to start.
  */
 export class ReEncryptSegmentError extends DynamoDbEncryptionError {
+  readonly checkpointMoved: boolean;
+  readonly failureReasons: Readonly<Record<string, number>>;
+
   constructor(
     message: string,
     tableName: string,
     readonly lastEvaluatedKey: DynamoDbItem | undefined,
     readonly counts: ReEncryptCounts,
-    options?: { cause?: unknown },
+    options: { cause?: unknown; checkpointMoved?: boolean; failureReasons?: Readonly<Record<string, number>> } = {},
   ) {
-    super(message, { tableName }, options);
+    super(message, { tableName }, options.cause === undefined ? undefined : { cause: options.cause });
+    this.checkpointMoved = options.checkpointMoved ?? false;
+    this.failureReasons = options.failureReasons ?? {};
   }
 }
 

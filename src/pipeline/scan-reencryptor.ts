@@ -277,7 +277,7 @@ export class ScanReEncryptor {
         tableInfo.name,
         checkpoint,
         counts,
-        { cause: error },
+        { cause: error, checkpointMoved: pagesFinished > 0, failureReasons },
       );
     }
     return { lastEvaluatedKey: checkpoint, counts, failureReasons };

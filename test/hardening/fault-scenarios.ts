@@ -438,7 +438,7 @@ export async function reEncryptUnderFaults(options: FaultScenarioOptions & { tot
     });
     injector.setRate(rate);
 
-    const stats = { invocations: 0, failedInvocations: 0, failedItems: 0, conflicts: 0, errorNames: {} as Record<string, number> };
+    const stats = { invocations: 0, failedInvocations: 0, interruptedInvocations: 0, failedItems: 0, conflicts: 0, errorNames: {} as Record<string, number> };
     const runSegment = async (segment: number): Promise<void> => {
       let exclusiveStartKey: Record<string, unknown> | undefined;
       let retries = 0;
@@ -451,6 +451,7 @@ export async function reEncryptUnderFaults(options: FaultScenarioOptions & { tot
           const result = await handler({ segment, totalSegments, ...(exclusiveStartKey === undefined ? {} : { exclusiveStartKey }) }, context);
           stats.failedItems += result.counts.failed;
           stats.conflicts += result.counts.conflicts;
+          if (result.interruptedBy !== undefined) stats.interruptedInvocations += 1;
           retries = 0;
           exclusiveStartKey = result.lastEvaluatedKey;
           if (exclusiveStartKey === undefined) return;

@@ -261,6 +261,45 @@ describe('the reencrypt-segment Lambda handler', () => {
     }
   });
 
+  it('an outage after a finished page answers with its checkpoint and interruptedBy, a warning and a SegmentInterruptions metric', async () => {
+    const { logger, metrics } = observability('reencrypt');
+    const flaky = localDynamoDbClient();
+    let scans = 0;
+    flaky.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'ScanCommand' && ++scans === 3) throw Object.assign(new Error('injected outage'), { name: 'InternalServerError' });
+        return next(args);
+      },
+      { step: 'initialize', name: 'injectScanOutage' },
+    );
+    try {
+      const handler = createReEncryptSegmentHandler({ environment, clients: { dynamoDb: flaky, kms }, logger, metrics, reEncryptorOptions: { pageSize: 4 } });
+      // A dry run: the table is left as the tests before left it.
+      const interrupted: ReEncryptSegmentResponse = viaJson(await handler({ segment: 0, totalSegments: 1, dryRun: true }, lambdaContext(() => 900_000)));
+      expect(interrupted.interruptedBy).toBe('InternalServerError');
+      expect(interrupted.lastEvaluatedKey).toBeDefined();
+      // Two pages were read before the third Scan failed; at least the first was finished.
+      expect(interrupted.counts.scanned).toBeGreaterThanOrEqual(4);
+      expect(interrupted.counts.scanned).toBeLessThanOrEqual(8);
+      const rest: ReEncryptSegmentResponse = viaJson(await handler(viaJson({ segment: 0, totalSegments: 1, dryRun: true, exclusiveStartKey: interrupted.lastEvaluatedKey }), lambdaContext(() => 900_000)));
+      expect(rest.interruptedBy).toBeUndefined();
+      expect(rest.lastEvaluatedKey).toBeUndefined();
+      // Together, every item exactly once, as long as no page finished before the outage was left uncounted.
+      const total = addCounts(addCounts(emptyCounts(), interrupted.counts), rest.counts);
+      expect(total.scanned).toBe(ITEMS);
+      expect(total.alreadyCurrent + total.failed).toBe(ITEMS);
+
+      const lines = captured.join('').split('\n');
+      const warning = lines.find((line) => line.includes('re-encryption segment interrupted'));
+      expect(warning).toBeDefined();
+      expect(JSON.parse(warning as string)).toMatchObject({ level: 'WARN', interruptedBy: 'InternalServerError' });
+      expect(lines.some((line) => line.includes('"SegmentInterruptions"'))).toBe(true);
+      expectNoPlaintextLogged();
+    } finally {
+      flaky.destroy();
+    }
+  });
+
   it('stops with ReEncryptSegmentError and the last checkpoint when KMS is unreachable', async () => {
     const { logger, metrics } = observability('reencrypt');
     const unreachable = new KMSClient({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1 });
