@@ -13,6 +13,7 @@ import {
 } from '../errors';
 import { hasOrderingDivergence, serializeAttribute } from '../format/attribute-serializer';
 import { deserializeAttribute } from '../format/attribute-deserializer';
+import { normalizeNumber } from '../format/number-normalizer';
 import type { AttributeValue, CanonicalOrdering, DynamoDbItem } from '../format/attribute-value';
 import { deserializeMaterialDescription, serializeMaterialDescription } from '../format/material-description';
 import {
@@ -47,6 +48,7 @@ export async function encryptDynamoDbItem(item: Readonly<DynamoDbItem>, config: 
   }
   if (actions.takeNoActions) return { ...item };
   assertKeyAttributes(item, config);
+  item = withKeyNumbersAsStored(item, config);
 
   const materials = await config.materialsProvider.encryptionMaterials(contextWithItem(config.encryptionContext, item));
   const names = Object.keys(item);
@@ -280,6 +282,26 @@ function assertKeyAttributes(item: Readonly<DynamoDbItem>, config: CryptoConfig)
       );
     }
   }
+}
+
+/**
+ * The item with its primary key numbers in the form DynamoDB stores them ("1.50" is read back as
+ * "1.5", "1e21" as "1000000000000000000000": FORMAT.md §2.2's normalization, which DynamoDB
+ * applies too). The Direct KMS provider binds the key values to the data key as text, and readers
+ * rebuild that text from the item they read (§9.9): an item encrypted under the text as written
+ * would be unreadable once stored. The Python and Java clients keep the text as written; the
+ * signature, over normalized numbers, is the same either way. Decryption keeps the stored text.
+ */
+function withKeyNumbersAsStored(item: Readonly<DynamoDbItem>, config: CryptoConfig): Readonly<DynamoDbItem> {
+  const { partitionKeyName, sortKeyName, tableName } = config.encryptionContext;
+  let result = item;
+  for (const keyName of [partitionKeyName, sortKeyName]) {
+    const text = keyName === undefined ? undefined : item[keyName]?.N;
+    if (keyName === undefined || text === undefined) continue;
+    const stored = atAttribute(keyName, tableName, () => normalizeNumber(text));
+    if (stored !== text) result = { ...result, [keyName]: { N: stored } };
+  }
+  return result;
 }
 
 /** Runs `work` for one attribute, so that any error it raises names that attribute and table. */

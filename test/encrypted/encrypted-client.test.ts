@@ -327,6 +327,21 @@ describe.each(PROVIDERS)('EncryptedClient with $name', ({ make }) => {
     await expect(decryptDynamoDbItem({ ...raw, note: { S: 'changed' } }, config)).resolves.toMatchObject({ note: { S: 'changed' } });
   });
 
+  // DynamoDB stores "1.50" as "1.5": with Direct KMS, the key text is bound to the data key, so
+  // the item must be encrypted under the text DynamoDB will return (FORMAT.md §9 item 9).
+  it('reads back an item whose sort key number was written in another form than DynamoDB stores it', async () => {
+    for (const [written, storedText] of [['1.50', '1.5'], ['1e-7', '0.0000001'], ['0100', '100']]) {
+      const item: DynamoDbItem = { ...plainItem(uniqueName('number-key'), 1), sk: { N: written } };
+      await put(item);
+      const raw = await rawGet(table, keyOf(item));
+      expect(raw?.sk).toEqual({ N: storedText });
+      const read = await client.getItem({ TableName: table, Key: keyOf(item), ConsistentRead: true });
+      expect(canonical(read.Item)).toEqual(canonical({ ...item, sk: { N: storedText } }));
+      const queried = await client.query({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': item.pk }, ConsistentRead: true });
+      expect(queried.Items?.map((found) => found.secret)).toEqual([item.secret]);
+    }
+  });
+
   it('putItem encrypts, returns ALL_OLD decrypted, and leaves the caller item unchanged', async () => {
     const first = plainItem(uniqueName('put'), 1);
     const firstCopy = canonical(first);

@@ -23,7 +23,7 @@ function config(provider: AwsKmsMaterialsProvider, tableName = TABLE): CryptoCon
   };
 }
 
-const item = (pk = 'customer#1'): DynamoDbItem => ({ pk: { S: pk }, sk: { N: '1.50' }, card: { S: 'fingerprint-0123456789' }, total: { N: '99.95' } });
+const item = (pk = 'customer#1'): DynamoDbItem => ({ pk: { S: pk }, sk: { N: '1.5' }, card: { S: 'fingerprint-0123456789' }, total: { N: '99.95' } });
 const descriptionOf = (stored: DynamoDbItem) => Object.fromEntries(deserializeMaterialDescription(stored[DESCRIPTION].B as Uint8Array));
 
 /** Counts KMS commands, and the most that were in flight at once. */
@@ -74,17 +74,19 @@ describe('AwsKmsMaterialsProvider against the local KMS', () => {
     await expect(decryptDynamoDbItem(stored, config(provider))).resolves.toEqual(item());
   });
 
-  it('sends exactly the reference encryption context, with key numbers as stored, and grant tokens', async () => {
+  it('sends exactly the reference encryption context, with key numbers as DynamoDB stores them, and grant tokens', async () => {
     const client = localKmsClient();
     const stats = instrument(client);
     const provider = new AwsKmsMaterialsProvider({ keyId: keyArn, kmsClient: client, grantTokens: ['grant-token-1'] });
-    const stored = await encryptDynamoDbItem(item(), config(provider));
+    // Written "1.50", stored (and so read back) "1.5" by DynamoDB.
+    const stored = await encryptDynamoDbItem({ ...item(), sk: { N: '1.50' } }, config(provider));
+    expect(stored.sk).toEqual({ N: '1.5' });
     await decryptDynamoDbItem(stored, config(provider));
     const expectedContext = {
       '*amzn-ddb-env-alg*': 'AES/256',
       '*amzn-ddb-sig-alg*': 'HmacSHA256/256',
       pk: 'customer#1',
-      sk: '1.50',
+      sk: '1.5',
       '*aws-kms-table*': TABLE,
     };
     expect(stats.inputs[0]).toMatchObject({ KeyId: keyArn, NumberOfBytes: 32, EncryptionContext: expectedContext, GrantTokens: ['grant-token-1'] });
@@ -114,7 +116,7 @@ describe('AwsKmsMaterialsProvider against the local KMS', () => {
     });
 
     it('an item moved to another sort key value does not either (even one equal as a number)', async () => {
-      await expect(decryptDynamoDbItem({ ...stored, sk: { N: '1.5' } }, config(provider))).rejects.toThrow(UnwrappingError);
+      await expect(decryptDynamoDbItem({ ...stored, sk: { N: '1.50' } }, config(provider))).rejects.toThrow(UnwrappingError);
     });
 
     it('an item copied to another table does not either', async () => {

@@ -161,3 +161,63 @@ describe('Direct KMS plumbing with a chosen data key', () => {
     expect(regionOfKeyArn('b3537ef1-d8dc-4780-9f5a-55776cbb2f7f')).toBeUndefined();
   });
 });
+
+describe('Direct KMS: key numbers in the KMS context (FORMAT.md §8.3, §9 item 9)', () => {
+  const keyId = 'arn:aws:kms:eu-west-1:111122223333:key/k';
+  const dataKey = Buffer.from(Array.from({ length: 32 }, (_, index) => 255 - index));
+  const blob = Buffer.from('a stand-in ciphertext blob');
+  const config = (client: ReturnType<typeof recordingClient>['client']) => ({
+    materialsProvider: new AwsKmsMaterialsProvider({ keyId, kmsClient: client }),
+    encryptionContext: { tableName: 'orders', partitionKeyName: 'pk', sortKeyName: 'sk' },
+    attributeActions: new AttributeActions({ defaultAction: CryptoAction.ENCRYPT_AND_SIGN }).setIndexKeys('pk', 'sk'),
+  });
+  const kmsContext = (pk: string, sk: string) => ({ '*amzn-ddb-env-alg*': 'AES/256', '*amzn-ddb-sig-alg*': 'HmacSHA256/256', pk, sk, '*aws-kms-table*': 'orders' });
+
+  /** A stand-in KMS that, like the real one, gives the data key back only under the context it was generated with. */
+  function bindingKms() {
+    let boundContext: unknown;
+    return recordingClient((name, input) => {
+      if (name === GenerateDataKeyCommand.name) {
+        boundContext = input.EncryptionContext;
+        return { Plaintext: Buffer.from(dataKey), CiphertextBlob: blob, KeyId: keyId };
+      }
+      expect(input.EncryptionContext).toEqual(boundContext);
+      return { Plaintext: Buffer.from(dataKey), KeyId: keyId };
+    });
+  }
+
+  // Each text here is stored by DynamoDB in another form (checked against DynamoDB Local):
+  // '0100'→'100', '1.50'→'1.5', '1E+2'→'100', '5.0'→'5', '-0'→'0', '0.000'→'0', '1e-7'→'0.0000001'.
+  it.each([
+    ['0100', '1.50', '100', '1.5'],
+    ['1E+2', '5.0', '100', '5'],
+    ['-0', '0.000', '0', '0'],
+    ['7', '1e-7', '7', '0.0000001'],
+  ])('pk N %p, sk N %p are written as DynamoDB stores them, and bound to the data key in that form', async (pk, sk, storedPk, storedSk) => {
+    const { client, captured } = bindingKms();
+    const stored = await encryptDynamoDbItem({ pk: { N: pk }, sk: { N: sk }, total: { N: '99.95' } }, config(client));
+    // What a reader finds after DynamoDB stored the item, and so what it will send to KMS.
+    expect(stored.pk).toEqual({ N: storedPk });
+    expect(stored.sk).toEqual({ N: storedSk });
+    expect(captured.map((call) => call.name)).toEqual([GenerateDataKeyCommand.name]);
+    expect(captured[0].input).toMatchObject({ KeyId: keyId, NumberOfBytes: 32 });
+    expect(captured[0].input.EncryptionContext).toEqual(kmsContext(storedPk, storedSk));
+
+    const decrypted = await decryptDynamoDbItem(stored, config(client));
+    expect(captured.map((call) => call.name)).toEqual([GenerateDataKeyCommand.name, DecryptCommand.name]);
+    expect(captured[1].input.EncryptionContext).toEqual(kmsContext(storedPk, storedSk));
+    expect(Buffer.from(captured[1].input.CiphertextBlob as Uint8Array)).toEqual(blob);
+    expect(decrypted).toEqual({ pk: { N: storedPk }, sk: { N: storedSk }, total: { N: '99.95' } });
+  });
+
+  it('reads an item whose stored key text is not in that form (as the Python and Java clients write it) under the text as stored', async () => {
+    const { client, captured } = recordingClient((name) =>
+      name === GenerateDataKeyCommand.name ? { Plaintext: Buffer.from(dataKey), CiphertextBlob: blob, KeyId: keyId } : { Plaintext: Buffer.from(dataKey), KeyId: keyId },
+    );
+    const written = await encryptDynamoDbItem({ pk: { N: '100' }, sk: { N: '1.5' }, total: { N: '99.95' } }, config(client));
+    // The signature covers normalized numbers (§2.2): the other text still verifies.
+    const asPythonWrites = { ...written, pk: { N: '0100' }, sk: { N: '1.50' } };
+    await expect(decryptDynamoDbItem(asPythonWrites, config(client))).resolves.toEqual({ pk: { N: '0100' }, sk: { N: '1.50' }, total: { N: '99.95' } });
+    expect(captured[1]).toMatchObject({ name: DecryptCommand.name, input: { EncryptionContext: kmsContext('0100', '1.50') } });
+  });
+});
