@@ -34,13 +34,18 @@ export function validateCryptoConfig(config: CryptoConfig): void {
   }
 }
 
-/** The context with the item filled in, as providers expect it. */
+/**
+ * The context with the item filled in, as providers expect it. Object.assign rather than a spread:
+ * on Node 20 a spread that adds properties the source lacks takes a slow path (about 1 µs, twice
+ * per item). Safe here because a context's property names are fixed; an item or a description,
+ * which may hold an attribute named `__proto__`, is copied with a spread.
+ */
 export function contextWithItem(
   context: EncryptionContext,
   item: Readonly<DynamoDbItem>,
   materialDescription?: Readonly<Record<string, string>>,
 ): EncryptionContext {
   return materialDescription === undefined
-    ? { ...context, attributes: item }
-    : { ...context, attributes: item, materialDescription };
+    ? Object.assign({}, context, { attributes: item })
+    : Object.assign({}, context, { attributes: item, materialDescription });
 }
