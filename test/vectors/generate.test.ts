@@ -82,6 +82,18 @@ function descriptionWithWrappedKey(stored: StoredItem, wrappedLength: number): {
   return { pairs, wrappedKey };
 }
 
+/** §3.2 and §8.2: the pairs a Wrapped provider writes (Python's AES/256), sorted by name; meta-id for MetaStore materials. */
+function wrappedDescription(wrappedKey: Buffer, signingAlgorithm: string, wrappingAlgorithm: string, metaId?: string): Array<[string, string]> {
+  return [
+    ['amzn-ddb-env-alg', 'AES/256'],
+    ['amzn-ddb-env-key', wrappedKey.toString('base64')],
+    ['amzn-ddb-map-signingAlg', signingAlgorithm],
+    ['amzn-ddb-map-sym-mode', '/CBC/PKCS5Padding'],
+    ...(metaId === undefined ? [] : [['amzn-ddb-meta-id', metaId] as [string, string]]),
+    ['amzn-ddb-wrap-alg', wrappingAlgorithm],
+  ];
+}
+
 /** §4: IV || AES-CBC/PKCS#7, AES size from the key. */
 function aesCbcDecrypt(key: Buffer, value: StoredValue): Buffer {
   const stored = binary(value);
@@ -224,13 +236,7 @@ describe('npm run vectors -- generate', () => {
     const stored = readItem(output, 'java-wrapped-aes-hmac-1.json', 'TableName', item57);
     // §8.2: a 32-byte content key wraps to 40 bytes; §3.2 keys, Python's AES/256, pairs sorted by name.
     const { pairs, wrappedKey } = descriptionWithWrappedKey(stored, 40);
-    expect(pairs).toEqual([
-      ['amzn-ddb-env-alg', 'AES/256'],
-      ['amzn-ddb-env-key', wrappedKey.toString('base64')],
-      ['amzn-ddb-map-signingAlg', 'HmacSHA256'],
-      ['amzn-ddb-map-sym-mode', '/CBC/PKCS5Padding'],
-      ['amzn-ddb-wrap-alg', 'AESWrap'],
-    ]);
+    expect(pairs).toEqual(wrappedDescription(wrappedKey, 'HmacSHA256', 'AESWrap'));
     // The wrapping key is the 16-byte aesKey, so RFC 3394 with AES-128; the content key is AES-256.
     const contentKey = aesKeyUnwrap(AES_KEY, wrappedKey);
     expect(contentKey.length).toBe(32);
@@ -242,13 +248,7 @@ describe('npm run vectors -- generate', () => {
   it('wrapped, RSA-OAEP + SHA256withRSA (python/wrapped-rsa-rsa-1): OAEP SHA-256 with MGF1-SHA-1 unwraps, PKCS#1 v1.5 signature verifies', () => {
     const stored = readItem(output, 'python-wrapped-rsa-rsa-1.json', 'TableName', item57);
     const { pairs, wrappedKey } = descriptionWithWrappedKey(stored, 256);
-    expect(pairs).toEqual([
-      ['amzn-ddb-env-alg', 'AES/256'],
-      ['amzn-ddb-env-key', wrappedKey.toString('base64')],
-      ['amzn-ddb-map-signingAlg', 'SHA256withRSA'],
-      ['amzn-ddb-map-sym-mode', '/CBC/PKCS5Padding'],
-      ['amzn-ddb-wrap-alg', 'RSA/ECB/OAEPWithSHA-256AndMGF1Padding'],
-    ]);
+    expect(pairs).toEqual(wrappedDescription(wrappedKey, 'SHA256withRSA', 'RSA/ECB/OAEPWithSHA-256AndMGF1Padding'));
     const unwrappingKey = rsaPrivateKey('rsaEncPriv');
     const contentKey = rsaOaepSha256Mgf1Sha1Decrypt(unwrappingKey, wrappedKey);
     expect(contentKey.length).toBe(32);
@@ -261,13 +261,7 @@ describe('npm run vectors -- generate', () => {
   it('wrapped, AESWrap + SHA256withRSA (java/wrapped-aes-rsa-1): RFC 3394 content key, RSA signature', () => {
     const stored = readItem(output, 'java-wrapped-aes-rsa-1.json', 'TableName', item57);
     const { pairs, wrappedKey } = descriptionWithWrappedKey(stored, 40);
-    expect(pairs).toEqual([
-      ['amzn-ddb-env-alg', 'AES/256'],
-      ['amzn-ddb-env-key', wrappedKey.toString('base64')],
-      ['amzn-ddb-map-signingAlg', 'SHA256withRSA'],
-      ['amzn-ddb-map-sym-mode', '/CBC/PKCS5Padding'],
-      ['amzn-ddb-wrap-alg', 'AESWrap'],
-    ]);
+    expect(pairs).toEqual(wrappedDescription(wrappedKey, 'SHA256withRSA', 'AESWrap'));
     const contentKey = aesKeyUnwrap(AES_KEY, wrappedKey);
     expect(aesCbcDecrypt(contentKey, stored.intValue).toString('hex')).toBe(INT_VALUE_123);
     expectRsaSignature(stored, 'TableName', KEYS_AND_VERSION, rsaPublicKey('rsaSignPub'));
@@ -293,14 +287,7 @@ describe('npm run vectors -- generate', () => {
     // A data item: wrapped under enc (AESWrap, AES-256), signed with int, carrying meta-id name#version.
     const stored = readItem(output, 'python-metastore-data-tables-2.json', 'TableName', item57);
     const { pairs, wrappedKey } = descriptionWithWrappedKey(stored, 40);
-    expect(pairs).toEqual([
-      ['amzn-ddb-env-alg', 'AES/256'],
-      ['amzn-ddb-env-key', wrappedKey.toString('base64')],
-      ['amzn-ddb-map-signingAlg', 'HmacSHA256'],
-      ['amzn-ddb-map-sym-mode', '/CBC/PKCS5Padding'],
-      ['amzn-ddb-meta-id', 'materialName#0'],
-      ['amzn-ddb-wrap-alg', 'AESWrap'],
-    ]);
+    expect(pairs).toEqual(wrappedDescription(wrappedKey, 'HmacSHA256', 'AESWrap', 'materialName#0'));
     const contentKey = aesKeyUnwrap(enc, wrappedKey);
     expect(aesCbcDecrypt(contentKey, stored.intValue).toString('hex')).toBe(INT_VALUE_123);
     expectHmacSignature(stored, 'TableName', KEYS_AND_VERSION, int);
@@ -311,13 +298,7 @@ describe('npm run vectors -- generate', () => {
     expect(metaItem.N).toEqual({ S: 'java-rsa-material-name' });
     expect(metaItem.V).toEqual({ N: '0' });
     const meta = descriptionWithWrappedKey(metaItem, 256);
-    expect(meta.pairs).toEqual([
-      ['amzn-ddb-env-alg', 'AES/256'],
-      ['amzn-ddb-env-key', meta.wrappedKey.toString('base64')],
-      ['amzn-ddb-map-signingAlg', 'SHA256withRSA'],
-      ['amzn-ddb-map-sym-mode', '/CBC/PKCS5Padding'],
-      ['amzn-ddb-wrap-alg', 'RSA/ECB/OAEPWithSHA-256AndMGF1Padding'],
-    ]);
+    expect(meta.pairs).toEqual(wrappedDescription(meta.wrappedKey, 'SHA256withRSA', 'RSA/ECB/OAEPWithSHA-256AndMGF1Padding'));
     expectRsaSignature(metaItem, 'java-rsa-metatable', new Set(['N', 'V']), rsaPublicKey('rsaSignPub'));
     const metaContentKey = rsaOaepSha256Mgf1Sha1Decrypt(rsaPrivateKey('rsaEncPriv'), meta.wrappedKey);
     const enc = binaryPayload(aesCbcDecrypt(metaContentKey, metaItem.enc), 32);
@@ -325,14 +306,7 @@ describe('npm run vectors -- generate', () => {
 
     const stored = readItem(output, 'java-metastore-data-tables-1.json', 'TableName', item57);
     const { pairs, wrappedKey } = descriptionWithWrappedKey(stored, 40);
-    expect(pairs).toEqual([
-      ['amzn-ddb-env-alg', 'AES/256'],
-      ['amzn-ddb-env-key', wrappedKey.toString('base64')],
-      ['amzn-ddb-map-signingAlg', 'HmacSHA256'],
-      ['amzn-ddb-map-sym-mode', '/CBC/PKCS5Padding'],
-      ['amzn-ddb-meta-id', 'java-rsa-material-name#0'],
-      ['amzn-ddb-wrap-alg', 'AESWrap'],
-    ]);
+    expect(pairs).toEqual(wrappedDescription(wrappedKey, 'HmacSHA256', 'AESWrap', 'java-rsa-material-name#0'));
     expect(aesCbcDecrypt(aesKeyUnwrap(enc, wrappedKey), stored.intValue).toString('hex')).toBe(INT_VALUE_123);
     expectHmacSignature(stored, 'TableName', KEYS_AND_VERSION, int);
   });
