@@ -79,6 +79,21 @@ function strictProvider(client: KMSClient): AwsKmsMaterialsProvider {
   return new AwsKmsMaterialsProvider({ keyId: NEW_KEY, kmsClient: client, allowedKeyIds: [NEW_KEY, OLD_KEY], maxKmsAttempts: 1 });
 }
 
+/** Not strict: KMS takes the key from the ciphertext. */
+function trustingProvider(client: KMSClient): AwsKmsMaterialsProvider {
+  return new AwsKmsMaterialsProvider({ keyId: NEW_KEY, kmsClient: client, maxKmsAttempts: 1 });
+}
+
+/** A stub KMS answering Decrypt with `decrypt`, and how a provider's decryption of an item wrapped through it fails. */
+async function decryptionFailure(
+  decrypt: (keyId: string | undefined) => DecryptAnswer,
+  provider: (client: KMSClient) => AwsKmsMaterialsProvider = strictProvider,
+): Promise<{ kms: ReturnType<typeof stubKms>; error: Error }> {
+  const kms = stubKms(decrypt);
+  const description = await storedDescription(kms.client);
+  return { kms, error: await rejection(provider(kms.client).decryptionMaterials(context(description))) };
+}
+
 async function rejection(promise: Promise<unknown>): Promise<Error> {
   return promise.then(
     () => {
@@ -90,9 +105,7 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 
 describe('AwsKmsMaterialsProvider strict mode: a key KMS denies the caller is not a key mismatch', () => {
   it('AccessDeniedException for every allowed key is a KmsError naming the keys and the table, no key bytes', async () => {
-    const kms = stubKms(accessDenied);
-    const description = await storedDescription(kms.client);
-    const error = await rejection(strictProvider(kms.client).decryptionMaterials(context(description)));
+    const { kms, error } = await decryptionFailure(accessDenied);
 
     expect(error).toBeInstanceOf(KmsError);
     expect(error).not.toBeInstanceOf(UnwrappingError);
@@ -109,18 +122,14 @@ describe('AwsKmsMaterialsProvider strict mode: a key KMS denies the caller is no
   });
 
   it('a denied key among mismatches is still a KmsError: the denied key may be the one that wrapped the data key', async () => {
-    const kms = stubKms((keyId) => (keyId === NEW_KEY ? accessDenied(keyId) : incorrectKey()));
-    const description = await storedDescription(kms.client);
-    const error = await rejection(strictProvider(kms.client).decryptionMaterials(context(description)));
+    const { kms, error } = await decryptionFailure((keyId) => (keyId === NEW_KEY ? accessDenied(keyId) : incorrectKey()));
     expect(error).toBeInstanceOf(KmsError);
     expect(error.message).toContain(NEW_KEY);
     expect(error.message).not.toContain(kms.dataKey.toString('base64'));
   });
 
   it('a key-policy deny naming the requested key is a KmsError too', async () => {
-    const kms = stubKms(keyPolicyDenied);
-    const description = await storedDescription(kms.client);
-    const error = await rejection(strictProvider(kms.client).decryptionMaterials(context(description)));
+    const { error } = await decryptionFailure(keyPolicyDenied);
     expect(error).toBeInstanceOf(KmsError);
     expect((error as KmsError).kmsErrorName).toBe('AccessDeniedException');
     expect(error.message).toContain(NEW_KEY);
@@ -144,9 +153,7 @@ describe('AwsKmsMaterialsProvider strict mode: a key KMS denies the caller is no
     // Also an id that merely starts like the requested one is another key.
     const lookalike = `${NEW_KEY}0`;
     for (const named of [otherKey, lookalike]) {
-      const kms = stubKms(() => accessDenied(named));
-      const description = await storedDescription(kms.client);
-      const error = await rejection(strictProvider(kms.client).decryptionMaterials(context(description)));
+      const { kms, error } = await decryptionFailure(() => accessDenied(named));
       expect(error).toBeInstanceOf(UnwrappingError);
       expect(kms.decryptKeyIds).toEqual([NEW_KEY, OLD_KEY]);
     }
@@ -155,9 +162,7 @@ describe('AwsKmsMaterialsProvider strict mode: a key KMS denies the caller is no
   it('AccessDeniedException saying the ciphertext refers to a key this caller cannot use, for every allowed key, is an UnwrappingError: a foreign item', async () => {
     // What real KMS answers for an item wrapped under someone else's key, which anyone with
     // PutItem can plant: an item problem, dead-lettered, not an outage retried for ever.
-    const kms = stubKms(ciphertextRefers);
-    const description = await storedDescription(kms.client);
-    const error = await rejection(strictProvider(kms.client).decryptionMaterials(context(description)));
+    const { kms, error } = await decryptionFailure(ciphertextRefers);
     expect(error).toBeInstanceOf(UnwrappingError);
     expect(error).not.toBeInstanceOf(KmsError);
     expect(error.message).toMatch(/^strict mode: KMS would not decrypt the item's data key with any of the 2 allowed key\(s\) \(AccessDeniedException\): another key wrapped it/);
@@ -168,9 +173,7 @@ describe('AwsKmsMaterialsProvider strict mode: a key KMS denies the caller is no
 
   it("moto's key-mismatch answer (AccessDeniedException without a message) is an UnwrappingError", async () => {
     for (const message of ['UnknownError', '']) {
-      const kms = stubKms(motoMismatch(message));
-      const description = await storedDescription(kms.client);
-      const error = await rejection(strictProvider(kms.client).decryptionMaterials(context(description)));
+      const { kms, error } = await decryptionFailure(motoMismatch(message));
       expect(error).toBeInstanceOf(UnwrappingError);
       expect(kms.decryptKeyIds).toEqual([NEW_KEY, OLD_KEY]);
     }
@@ -178,9 +181,7 @@ describe('AwsKmsMaterialsProvider strict mode: a key KMS denies the caller is no
 
   it('one allowed key denied to the caller and the other answering "ciphertext refers" is a KmsError: the denied key may be the one that wrapped it', async () => {
     for (const [denied, refers] of [[NEW_KEY, OLD_KEY], [OLD_KEY, NEW_KEY]]) {
-      const kms = stubKms((keyId) => (keyId === denied ? accessDenied(keyId) : ciphertextRefers()));
-      const description = await storedDescription(kms.client);
-      const error = await rejection(strictProvider(kms.client).decryptionMaterials(context(description)));
+      const { kms, error } = await decryptionFailure((keyId) => (keyId === denied ? accessDenied(keyId) : ciphertextRefers()));
       expect(error).toBeInstanceOf(KmsError);
       expect((error as KmsError).kmsErrorName).toBe('AccessDeniedException');
       expect(error.message).toContain(denied);
@@ -190,9 +191,7 @@ describe('AwsKmsMaterialsProvider strict mode: a key KMS denies the caller is no
   });
 
   it('IncorrectKeyException for every allowed key is an UnwrappingError: another key wrapped the data key', async () => {
-    const kms = stubKms(incorrectKey);
-    const description = await storedDescription(kms.client);
-    const error = await rejection(strictProvider(kms.client).decryptionMaterials(context(description)));
+    const { kms, error } = await decryptionFailure(incorrectKey);
     expect(error).toBeInstanceOf(UnwrappingError);
     expect(error).not.toBeInstanceOf(KmsError);
     expect(error.message).toMatch(/strict mode/);
@@ -210,19 +209,13 @@ describe('AwsKmsMaterialsProvider strict mode: a key KMS denies the caller is no
   });
 
   it('outside strict mode an authorization failure is a KmsError too', async () => {
-    const kms = stubKms(accessDenied);
-    const description = await storedDescription(kms.client);
-    const trusting = new AwsKmsMaterialsProvider({ keyId: NEW_KEY, kmsClient: kms.client, maxKmsAttempts: 1 });
-    const error = await rejection(trusting.decryptionMaterials(context(description)));
+    const { kms, error } = await decryptionFailure(accessDenied, trustingProvider);
     expect(error).toBeInstanceOf(KmsError);
     expect(kms.decryptKeyIds).toEqual([undefined]);
   });
 
   it('outside strict mode "the ciphertext refers to a key..." is about the item: UnwrappingError', async () => {
-    const kms = stubKms(ciphertextRefers);
-    const description = await storedDescription(kms.client);
-    const trusting = new AwsKmsMaterialsProvider({ keyId: NEW_KEY, kmsClient: kms.client, maxKmsAttempts: 1 });
-    const error = await rejection(trusting.decryptionMaterials(context(description)));
+    const { error } = await decryptionFailure(ciphertextRefers, trustingProvider);
     expect(error).toBeInstanceOf(UnwrappingError);
     expect((error as Error).message).toContain(`(table "${TABLE}")`);
   });
