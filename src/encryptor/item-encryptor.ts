@@ -296,8 +296,9 @@ function withKeyNumbersAsStored(item: Readonly<DynamoDbItem>, config: CryptoConf
   const { partitionKeyName, sortKeyName, tableName } = config.encryptionContext;
   let result = item;
   for (const keyName of [partitionKeyName, sortKeyName]) {
-    const text = keyName === undefined ? undefined : item[keyName]?.N;
-    if (keyName === undefined || text === undefined) continue;
+    if (keyName === undefined) continue;
+    const text = item[keyName]?.N;
+    if (text === undefined) continue;
     const stored = atAttribute(keyName, tableName, () => normalizeNumber(text));
     if (stored !== text) result = { ...result, [keyName]: { N: stored } };
   }
