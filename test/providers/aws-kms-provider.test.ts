@@ -8,8 +8,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { KMSClient } from '@aws-sdk/client-kms';
+import type { LocalKey } from '../../src/crypto/local-key';
 import type { EncryptionContext } from '../../src/encryptor/encryption-context';
 import { KmsError, UnwrappingError } from '../../src/errors';
+import type { DecryptionMaterials } from '../../src/materials/cryptographic-materials';
 import { AwsKmsMaterialsProvider } from '../../src/providers/aws-kms-provider';
 
 const TABLE = 'orders';
@@ -71,8 +73,24 @@ function context(materialDescription?: Record<string, string>): EncryptionContex
 
 /** The description a first provider wrote for one item, as the decrypting provider reads it back. */
 async function storedDescription(client: KMSClient): Promise<Record<string, string>> {
+  return (await writtenMaterials(client)).description;
+}
+
+/** What a first provider encrypted one item with: its description, and the key bytes derived from the data key. */
+async function writtenMaterials(client: KMSClient): Promise<{ description: Record<string, string>; encryptionKey: Buffer; signingKey: Buffer }> {
   const writer = new AwsKmsMaterialsProvider({ keyId: NEW_KEY, kmsClient: client });
-  return { ...(await writer.encryptionMaterials(context())).materialDescription };
+  const materials = await writer.encryptionMaterials(context());
+  return {
+    description: { ...materials.materialDescription },
+    encryptionKey: (materials.encryptionKey as LocalKey).keyObject.export(),
+    signingKey: materials.signingKey.keyObject.export(),
+  };
+}
+
+/** The decryption materials hold the very keys the writer encrypted and signed with. */
+function expectWriterKeys(materials: DecryptionMaterials, written: { encryptionKey: Buffer; signingKey: Buffer }): void {
+  expect((materials.decryptionKey as LocalKey).keyObject.export()).toEqual(written.encryptionKey);
+  expect(materials.verificationKey.keyObject.export()).toEqual(written.signingKey);
 }
 
 function strictProvider(client: KMSClient): AwsKmsMaterialsProvider {
@@ -201,9 +219,9 @@ describe('AwsKmsMaterialsProvider strict mode: a key KMS denies the caller is no
   it('tries the next allowed key after IncorrectKeyException or either AccessDeniedException, and decrypts with it', async () => {
     for (const refusal of [incorrectKey, accessDenied, ciphertextRefers, motoMismatch('UnknownError')]) {
       const kms = stubKms((keyId) => (keyId === OLD_KEY ? { Plaintext: Uint8Array.from(kms.dataKey), KeyId: OLD_KEY } : refusal(keyId)));
-      const description = await storedDescription(kms.client);
-      const materials = await strictProvider(kms.client).decryptionMaterials(context(description));
-      expect(materials.decryptionKey).toBeDefined();
+      const written = await writtenMaterials(kms.client);
+      const materials = await strictProvider(kms.client).decryptionMaterials(context(written.description));
+      expectWriterKeys(materials, written);
       expect(kms.decryptKeyIds).toEqual([NEW_KEY, OLD_KEY]);
     }
   });
@@ -225,7 +243,7 @@ describe('AwsKmsMaterialsProvider default clients', () => {
   it("without kmsClient, a bare key id's Decrypt goes to keyId's region, as the single default client did", async () => {
     const bareKeyId = '22222222-2222-4222-8222-222222222222';
     const writer = stubKms(() => new Error('unused'));
-    const description = await storedDescription(writer.client);
+    const written = await writtenMaterials(writer.client);
     // The SDK's default region differs from keyId's, so a client in it would be caught.
     const savedRegion = process.env.AWS_REGION;
     process.env.AWS_REGION = 'us-east-2';
@@ -238,8 +256,8 @@ describe('AwsKmsMaterialsProvider default clients', () => {
     } as never);
     try {
       const provider = new AwsKmsMaterialsProvider({ keyId: NEW_KEY, allowedKeyIds: [NEW_KEY, bareKeyId], maxKmsAttempts: 1 });
-      const materials = await provider.decryptionMaterials(context(description));
-      expect(materials.decryptionKey).toBeDefined();
+      const materials = await provider.decryptionMaterials(context(written.description));
+      expectWriterKeys(materials, written);
       expect(calls).toEqual([
         { keyId: NEW_KEY, region: 'eu-west-1' },
         { keyId: bareKeyId, region: 'eu-west-1' },
