@@ -2,6 +2,7 @@
  * Bad input, on write and on read: each case raises a typed DynamoDbEncryptionError whose
  * message names the attribute and/or the table and never carries a plaintext value.
  */
+import { createDecipheriv, randomBytes } from 'node:crypto';
 import { LocalKey } from '../../src/crypto/local-key';
 import { AttributeActions } from '../../src/encryptor/attribute-actions';
 import { CryptoAction } from '../../src/encryptor/crypto-action';
@@ -354,24 +355,43 @@ describe('bad input on decrypt', () => {
     const signOnlyAll = () =>
       keyedActions({ signed: CryptoAction.SIGN_ONLY, first: CryptoAction.ENCRYPT_AND_SIGN, second: CryptoAction.ENCRYPT_AND_SIGN });
 
+    /** Same HMAC key on both sides, a different AES key for reading: signatures verify, decryption does not. */
+    const readerKey = () => new LocalKey({ key: Buffer.alloc(16, 0x5a), algorithm: 'AES', keyType: 'SYMMETRIC', encoding: 'RAW' });
+    const wrongKeyConfig = () => makeConfig(staticProvider({ encryptionKey: aesKey(), decryptionKey: readerKey() }), actions());
+
     it('rejects as a whole when the signature verifies but the decryption key is wrong', async () => {
-      const otherKey = new LocalKey({ key: Buffer.alloc(16, 0x5a), algorithm: 'AES', keyType: 'SYMMETRIC', encoding: 'RAW' });
-      // Same HMAC key on both sides, different AES keys: the signature verifies, decryption does not.
-      const provider = staticProvider({ encryptionKey: aesKey(), decryptionKey: otherKey });
-      const cfg = makeConfig(provider, actions());
-      // A wrong key yields valid PKCS#7 padding about once in 256 tries, and the garbage then
-      // fails to deserialize: that must be the same DecryptionError, so try enough items to
-      // meet the case (about 2 in 3 runs do).
-      let item: DynamoDbItem | undefined;
-      for (let attempt = 0; attempt < 300; attempt++) {
-        item = await encryptDynamoDbItem(validItem(), cfg);
-        const attemptError = await decryptFails(item, cfg);
-        expectSafeError(attemptError, DecryptionError, { attribute: 'encrypted', table: true });
-      }
-      const before = cloneItem(item!);
-      const error = await decryptFails(item!, cfg);
+      const cfg = wrongKeyConfig();
+      const item = await encryptDynamoDbItem(validItem(), cfg);
+      const before = cloneItem(item);
+      const error = await decryptFails(item, cfg);
       expectSafeError(error, DecryptionError, { attribute: 'encrypted', table: true });
       expect(item).toEqual(before);
+    });
+
+    it('rejects, with the same DecryptionError, a wrong key whose output happens to have valid padding', async () => {
+      // About one value in 256 under a wrong key: the padding checks out and only the
+      // deserializer can tell. Built on purpose rather than waited for: a random ciphertext
+      // block C and the IV that makes C decrypt, under the reader's key, to a block ending in
+      // 0x01 (valid padding) and starting with 0xff (no valid type header); signed with the
+      // shared HMAC key.
+      const cfg = wrongKeyConfig();
+      const written = await encryptDynamoDbItem(validItem(), cfg);
+      const { [SIG]: _sig, [DESC]: _desc, ...attributes } = written;
+      const ciphertextBlock = randomBytes(16);
+      const decipher = createDecipheriv('aes-128-ecb', readerKey().keyObject, null).setAutoPadding(false);
+      const rawBlock = decipher.update(ciphertextBlock);
+      const plaintextBlock = Buffer.alloc(16, 0xff);
+      plaintextBlock[15] = 0x01;
+      const iv = Buffer.from(rawBlock.map((byte, index) => byte ^ plaintextBlock[index]));
+      const forged = signByHand(
+        { ...attributes, encrypted: { B: Buffer.concat([iv, ciphertextBlock]) } },
+        { actions: cfg.attributeActions, tableBlock: tableBlockText(TABLE), ordering: 'python', description: descriptionOf(written) },
+      );
+      const before = cloneItem(forged);
+      const error = await decryptFails(forged, cfg);
+      expectSafeError(error, DecryptionError, { attribute: 'encrypted', table: true });
+      expect(error.message).toMatch(/did not decrypt to a valid value/);
+      expect(forged).toEqual(before);
     });
 
     it('rejects as a whole when one of two encrypted attributes is corrupt but correctly signed', async () => {
