@@ -114,8 +114,20 @@ describe('MostRecentProvider options', () => {
     expect(() => new MostRecentProvider(options)).toThrow(message);
   });
 
-  it('accepts a TTL of 0 and the defaults', () => {
-    expect(() => new MostRecentProvider({ providerStore: store, materialName: MATERIAL, versionTtlMs: 0 })).not.toThrow();
+  it('accepts a TTL of 0: every encryption reads the newest version again', async () => {
+    const { store, clock, provider } = setup({ versionTtlMs: 0 });
+    await expect(writtenWith(provider)).resolves.toBe(`${MATERIAL}#0`);
+    await writtenWith(provider);
+    clock.now += 1;
+    await writtenWith(provider);
+    expect(store.calls.maxVersion).toBe(3);
+  });
+
+  it('works with the default cache size and clock', async () => {
+    const provider = new MostRecentProvider({ providerStore: new FakeStore(), materialName: MATERIAL, versionTtlMs: TTL });
+    const item = await encryptDynamoDbItem(DATA_ITEM, dataConfig(provider));
+    expect(descriptionOf(item)[MaterialDescriptionKeys.META_ID]).toBe(`${MATERIAL}#0`);
+    await expect(decryptDynamoDbItem(item, dataConfig(provider))).resolves.toEqual(DATA_ITEM);
   });
 });
 
