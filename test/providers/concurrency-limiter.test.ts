@@ -56,7 +56,18 @@ describe('ConcurrencyLimiter', () => {
     );
     expect(peak).toBe(4);
     expect(results.filter((result) => result.status === 'rejected')).toHaveLength(29);
-    // All slots free again: four tasks start at once.
-    await Promise.all(Array.from({ length: 4 }, () => limiter.run(async () => undefined)));
+    // All slots free again: four tasks start at once, a fifth waits for one of them.
+    const stats = { running: 0, peak: 0, order: [] as string[] };
+    const gates = Array.from({ length: 5 }, (_, index) => gate(stats, `after-${index}`));
+    const runs = gates.map(({ task }) => limiter.run(task));
+    for (let tick = 0; tick < 20; tick += 1) await Promise.resolve();
+    expect(stats.running).toBe(4);
+    expect(stats.order).toEqual(['after-0', 'after-1', 'after-2', 'after-3']);
+    gates[0].release();
+    for (let tick = 0; tick < 20; tick += 1) await Promise.resolve();
+    expect(stats.order).toHaveLength(5);
+    for (const { release } of gates) release();
+    await Promise.all(runs);
+    expect(stats.peak).toBe(4);
   });
 });
