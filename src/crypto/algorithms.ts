@@ -55,6 +55,12 @@ const AES_ECB_CIPHERS: ReadonlyMap<number, string> = new Map([
 ]);
 
 /** AES key size in bytes → RFC 3394 key-wrap cipher (FORMAT.md §8.2 `AESWrap`). */
+const AES_CBC_CIPHERS: ReadonlyMap<number, string> = new Map([
+  [16, 'aes-128-cbc'],
+  [24, 'aes-192-cbc'],
+  [32, 'aes-256-cbc'],
+]);
+
 const AES_WRAP_CIPHERS: ReadonlyMap<number, string> = new Map([
   [16, 'id-aes128-wrap'],
   [24, 'id-aes192-wrap'],
@@ -93,6 +99,13 @@ export function isAesKeySize(sizeBytes: number): boolean {
 /** The `aes-*-ecb` block cipher for an AES key of `sizeBytes`. */
 export function aesEcbCipherName(sizeBytes: number): string {
   const name = AES_ECB_CIPHERS.get(sizeBytes);
+  if (name === undefined) throw new InvalidAlgorithmError(`Unsupported AES key size: ${sizeBytes} bytes`);
+  return name;
+}
+
+/** The `aes-*-cbc` cipher for an AES key of `sizeBytes`. */
+export function aesCbcCipherName(sizeBytes: number): string {
+  const name = AES_CBC_CIPHERS.get(sizeBytes);
   if (name === undefined) throw new InvalidAlgorithmError(`Unsupported AES key size: ${sizeBytes} bytes`);
   return name;
 }

@@ -4,13 +4,16 @@
  *
  * All the encrypted attributes of one item go through ONE cipher object instead of one per
  * attribute: the per-call cost of node:crypto, not AES itself, dominates on values of a few
- * blocks. CBC is computed on top of the raw block cipher (AES-ECB, no padding):
+ * blocks.
  *
- * - decryption: every ciphertext block of every attribute goes through one ECB decryption, then
- *   each block is XORed with the ciphertext block before it (the IV for an attribute's first);
- * - encryption: block j of every attribute still being encrypted goes through the cipher in one
- *   call, after XOR with that attribute's previous ciphertext block (or IV): as many calls as
- *   the longest value has blocks.
+ * - decryption: the stored values, IVs included, back to back through one AES-CBC decryption
+ *   (no padding). CBC decrypts each block with the block before it, so an attribute's first
+ *   block is taken with its own IV, whatever came before; only the blocks in the IVs' places
+ *   come out as garbage, and they are dropped.
+ * - encryption: CBC on top of the raw block cipher (AES-ECB, no padding): block j of every
+ *   attribute still being encrypted goes through the cipher in one call, after XOR with that
+ *   attribute's previous ciphertext block (or IV): as many calls as the longest value has
+ *   blocks. (One CBC stream cannot do it: each attribute must start from its own random IV.)
  *
  * The output is byte for byte what AES-CBC/PKCS#7 gives (tests compare with node's aes-*-cbc).
  * There is no per-attribute MAC in this format: integrity comes from the item signature, which
@@ -19,7 +22,7 @@
  */
 import { createCipheriv, createDecipheriv, type KeyObject } from 'node:crypto';
 import { DecryptionError, EncryptionError, type ErrorLocation } from '../errors';
-import { aesEcbCipherName, isAesKeySize } from './algorithms';
+import { aesCbcCipherName, aesEcbCipherName, isAesKeySize } from './algorithms';
 
 /** AES block size; also the IV size. */
 export const AES_BLOCK_BYTES = 16;
@@ -40,17 +43,15 @@ export function decryptAttributeValue(key: KeyObject, stored: Uint8Array, locati
 }
 
 const BLOCK = AES_BLOCK_BYTES;
+const ZERO_BLOCK = Buffer.alloc(AES_BLOCK_BYTES);
 
-function ecbCipherFor(key: KeyObject, location: ErrorLocation, ErrorClass: typeof EncryptionError | typeof DecryptionError): string {
+/** The AES key size in bytes, after checking `key` is an AES secret key. */
+function aesKeySizeOf(key: KeyObject, location: ErrorLocation, ErrorClass: typeof EncryptionError | typeof DecryptionError): number {
   const size = key.symmetricKeySize;
   if (key.type !== 'secret' || size === undefined || !isAesKeySize(size)) {
     throw new ErrorClass('the attribute key must be an AES-128, AES-192 or AES-256 secret key', location);
   }
-  return aesEcbCipherName(size);
-}
-
-function xorBlockInto(target: Buffer, targetOffset: number, mask: Uint8Array, maskOffset: number): void {
-  for (let index = 0; index < BLOCK; index += 1) target[targetOffset + index] ^= mask[maskOffset + index];
+  return size;
 }
 
 /**
@@ -63,7 +64,7 @@ export function encryptAttributeValues(
   ivs: Uint8Array,
   location: ErrorLocation = {},
 ): Buffer[] {
-  const cipherName = ecbCipherFor(key, location, EncryptionError);
+  const cipherName = aesEcbCipherName(aesKeySizeOf(key, location, EncryptionError));
   if (ivs.length !== BLOCK * plaintexts.length) {
     throw new EncryptionError(`expected ${plaintexts.length} IVs of ${BLOCK} bytes, got ${ivs.length} bytes`, location);
   }
@@ -119,31 +120,31 @@ export function decryptAttributeValues(
   attributeNames?: readonly string[],
 ): Buffer[] {
   const at = (index: number): ErrorLocation => (attributeNames === undefined ? location : { ...location, attributeName: attributeNames[index] });
-  const cipherName = ecbCipherFor(key, location, DecryptionError);
+  const cipherName = aesCbcCipherName(aesKeySizeOf(key, location, DecryptionError));
   let total = 0;
   stored.forEach((value, index) => {
     if (value.length < 2 * BLOCK || value.length % BLOCK !== 0) {
       throw new DecryptionError(`encrypted value ${index + 1} has an invalid length ${value.length} (whole 16-byte blocks after the IV)`, at(index));
     }
-    total += value.length - BLOCK;
+    total += value.length;
   });
-  const ciphertext = Buffer.allocUnsafe(total);
+  const stream = Buffer.allocUnsafe(total);
   let offset = 0;
   for (const value of stored) {
-    ciphertext.set(value.subarray(BLOCK), offset);
-    offset += value.length - BLOCK;
+    stream.set(value, offset);
+    offset += value.length;
   }
-  const decipher = createDecipheriv(cipherName, key, null);
+  // The chaining value before the first block does not matter: that block is the first IV.
+  const decipher = createDecipheriv(cipherName, key, ZERO_BLOCK);
   decipher.setAutoPadding(false);
-  const blocks = decipher.update(ciphertext);
+  const blocks = decipher.update(stream);
   decipher.final();
 
   const plaintexts: Buffer[] = [];
   offset = 0;
   stored.forEach((value, index) => {
+    offset += BLOCK; // the block decrypted in the IV's place
     const length = value.length - BLOCK;
-    // Each block XOR the ciphertext block before it; value[0..16) is the IV.
-    for (let block = 0; block < length; block += BLOCK) xorBlockInto(blocks, offset + block, value, block);
     const padding = blocks[offset + length - 1];
     let bad = padding === 0 || padding > BLOCK ? 1 : 0;
     const checked = Math.min(Math.max(padding, 1), BLOCK);
