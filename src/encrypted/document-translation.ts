@@ -2,7 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { TranslateConfig } from '@aws-sdk/lib-dynamodb';
 import { convertToNative, marshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import type { DynamoDbItem } from '../format/attribute-value';
-import { marshallingFailure } from '../format/marshalling-failure';
+import { marshallingFailure, unmarshallingFailure } from '../format/marshalling-failure';
 import { returnedItemHolders } from './condition-failure';
 
 /** A map of attributes in native JavaScript values, as `@aws-sdk/lib-dynamodb` takes and returns them. */
@@ -26,10 +26,22 @@ export class DocumentTranslation {
   private readonly marshallOptions: NonNullable<TranslateConfig['marshallOptions']>;
   private readonly unmarshallOptions: NonNullable<TranslateConfig['unmarshallOptions']>;
 
-  constructor(translateConfig: TranslateConfig | undefined) {
+  /**
+   * @param tableName the table the values belong to, named in conversion errors (which never
+   *   quote a value: it may be plaintext).
+   */
+  constructor(
+    private readonly translateConfig: TranslateConfig | undefined,
+    private readonly tableName?: string,
+  ) {
     // Copies: lib-dynamodb writes its defaults into the caller's option objects; we do not.
     this.marshallOptions = { ...translateConfig?.marshallOptions, convertTopLevelContainer: true };
     this.unmarshallOptions = { ...translateConfig?.unmarshallOptions };
+  }
+
+  /** The same conversions for the values of another table (batch and transaction requests). */
+  forTable(tableName: string | undefined): DocumentTranslation {
+    return new DocumentTranslation(this.translateConfig, tableName);
   }
 
   toAttributeValue(value: NativeAttributeValue): AttributeValue {
@@ -43,13 +55,18 @@ export class DocumentTranslation {
     const attributes: DynamoDbItem = {};
     for (const [name, value] of Object.entries(values)) {
       if (value === undefined || typeof value === 'function') continue;
-      try {
-        attributes[name] = this.toAttributeValue(value);
-      } catch {
-        throw marshallingFailure(value, { attributeName: name });
-      }
+      attributes[name] = this.toAttributeValueOf(name, value);
     }
     return attributes;
+  }
+
+  /** `toAttributeValue`, with a failure turned into a SerializationError naming the attribute and table, not the value. */
+  private toAttributeValueOf(attributeName: string, value: NativeAttributeValue): AttributeValue {
+    try {
+      return this.toAttributeValue(value);
+    } catch {
+      throw marshallingFailure(value, { tableName: this.tableName, attributeName });
+    }
   }
 
   toNativeMap(attributes: DynamoDbItem): NativeAttributeMap;
@@ -57,19 +74,33 @@ export class DocumentTranslation {
   toNativeMap(attributes: DynamoDbItem | undefined): NativeAttributeMap | undefined {
     if (attributes === undefined) return undefined;
     const values: NativeAttributeMap = {};
-    for (const [name, value] of Object.entries(attributes)) values[name] = convertToNative(value, this.unmarshallOptions);
+    for (const [name, value] of Object.entries(attributes)) {
+      try {
+        values[name] = convertToNative(value, this.unmarshallOptions);
+      } catch {
+        throw unmarshallingFailure({ tableName: this.tableName, attributeName: name });
+      }
+    }
     return values;
   }
 
   /**
    * Awaits a request and, when it fails with a condition failure carrying stored items (already
-   * verified and decrypted), rethrows the same error with those items in native values.
+   * verified and decrypted), rethrows the same error with those items in native values. An item
+   * that cannot be converted (a number needing `wrapNumbers`) is left out rather than replacing
+   * the condition failure, which callers catch by name, with a conversion error.
    */
   async nativeConditionFailure<T>(request: Promise<T>): Promise<T> {
     try {
       return await request;
     } catch (error) {
-      for (const { holder } of returnedItemHolders(error)) holder.Item = this.toNativeMap(holder.Item as DynamoDbItem);
+      for (const { holder } of returnedItemHolders(error)) {
+        try {
+          holder.Item = this.toNativeMap(holder.Item as DynamoDbItem);
+        } catch {
+          holder.Item = undefined;
+        }
+      }
       throw error;
     }
   }
@@ -85,8 +116,8 @@ export class DocumentTranslation {
       const { Value, AttributeValueList, ...rest } = condition;
       converted[name] = {
         ...rest,
-        ...(Value === undefined ? {} : { Value: this.toAttributeValue(Value) }),
-        ...(AttributeValueList === undefined ? {} : { AttributeValueList: AttributeValueList.map((value) => this.toAttributeValue(value)) }),
+        ...(Value === undefined ? {} : { Value: this.toAttributeValueOf(name, Value) }),
+        ...(AttributeValueList === undefined ? {} : { AttributeValueList: AttributeValueList.map((value) => this.toAttributeValueOf(name, value)) }),
       };
     }
     return converted;

@@ -93,7 +93,7 @@ export class EncryptedDocumentClient {
   }
 
   async put(input: PutCommandInput): Promise<PutCommandOutput> {
-    const translation = this.translation();
+    const translation = this.translation(input.TableName);
     const { Item, Expected, ExpressionAttributeValues, ...rest } = input;
     const output = await translation.nativeConditionFailure(this.encryptedClient.putItem({
       ...rest,
@@ -105,13 +105,13 @@ export class EncryptedDocumentClient {
   }
 
   async get(input: GetCommandInput): Promise<GetCommandOutput> {
-    const translation = this.translation();
+    const translation = this.translation(input.TableName);
     const output = await this.encryptedClient.getItem({ ...input, Key: translation.toAttributeMap(input.Key) });
     return { ...output, Item: translation.toNativeMap(output.Item) };
   }
 
   async delete(input: DeleteCommandInput): Promise<DeleteCommandOutput> {
-    const translation = this.translation();
+    const translation = this.translation(input.TableName);
     const { Key, Expected, ExpressionAttributeValues, ...rest } = input;
     const output = await translation.nativeConditionFailure(this.encryptedClient.deleteItem({
       ...rest,
@@ -123,7 +123,7 @@ export class EncryptedDocumentClient {
   }
 
   async update(input: UpdateCommandInput): Promise<UpdateCommandOutput> {
-    const translation = this.translation();
+    const translation = this.translation(input.TableName);
     const { Key, AttributeUpdates, Expected, ExpressionAttributeValues, ...rest } = input;
     const output = await translation.nativeConditionFailure(this.encryptedClient.updateItem({
       ...rest,
@@ -136,7 +136,7 @@ export class EncryptedDocumentClient {
   }
 
   async query(input: QueryCommandInput): Promise<QueryCommandOutput> {
-    const translation = this.translation();
+    const translation = this.translation(input.TableName);
     const { KeyConditions, QueryFilter, ExclusiveStartKey, ExpressionAttributeValues, ...rest } = input;
     const output = await this.encryptedClient.query({
       ...rest,
@@ -149,7 +149,7 @@ export class EncryptedDocumentClient {
   }
 
   async scan(input: ScanCommandInput): Promise<ScanCommandOutput> {
-    const translation = this.translation();
+    const translation = this.translation(input.TableName);
     const { ScanFilter, ExclusiveStartKey, ExpressionAttributeValues, ...rest } = input;
     const output = await this.encryptedClient.scan({
       ...rest,
@@ -176,12 +176,12 @@ export class EncryptedDocumentClient {
     const requestItems = Object.fromEntries(
       Object.entries(input.RequestItems ?? {}).map(([tableName, request]) => [
         tableName,
-        { ...request, Keys: request.Keys?.map((key) => translation.toAttributeMap(key)) },
+        { ...request, Keys: request.Keys?.map((key) => translation.forTable(tableName).toAttributeMap(key)) },
       ]),
     );
     const output = await this.encryptedClient.batchGetItem({ ...input, RequestItems: requestItems });
     const responses = Object.fromEntries(
-      Object.entries(output.Responses ?? {}).map(([tableName, items]) => [tableName, translation.toNativeMaps(items) ?? []]),
+      Object.entries(output.Responses ?? {}).map(([tableName, items]) => [tableName, translation.forTable(tableName).toNativeMaps(items) ?? []]),
     );
     const unprocessedKeys =
       output.UnprocessedKeys === undefined
@@ -189,7 +189,7 @@ export class EncryptedDocumentClient {
         : Object.fromEntries(
             Object.entries(output.UnprocessedKeys).map(([tableName, request]) => [
               tableName,
-              { ...request, Keys: request.Keys?.map((key) => translation.toNativeMap(key)) },
+              { ...request, Keys: request.Keys?.map((key) => translation.forTable(tableName).toNativeMap(key)) },
             ]),
           );
     return { ...output, Responses: responses, UnprocessedKeys: unprocessedKeys };
@@ -206,7 +206,7 @@ export class EncryptedDocumentClient {
       Object.entries(input.RequestItems ?? {}).map(([tableName, requests]) => [
         tableName,
         requests.map((request) => {
-          const converted = this.toWriteRequest(request, translation);
+          const converted = this.toWriteRequest(request, translation.forTable(tableName));
           callerRequests.set(converted, request);
           return converted;
         }),
@@ -217,7 +217,7 @@ export class EncryptedDocumentClient {
     const unprocessed = Object.fromEntries(
       Object.entries(output.UnprocessedItems ?? {}).map(([tableName, requests]) => [
         tableName,
-        requests.map((request) => callerRequests.get(request) ?? this.toNativeWriteRequest(request, translation)),
+        requests.map((request) => callerRequests.get(request) ?? this.toNativeWriteRequest(request, translation.forTable(tableName))),
       ]),
     );
     return { ...output, UnprocessedItems: unprocessed, ItemCollectionMetrics: translation.toNativeMetricsByTable(output.ItemCollectionMetrics) };
@@ -230,7 +230,7 @@ export class EncryptedDocumentClient {
   async batchWriteAll(requestItems: Readonly<Record<string, readonly BatchWriteWriteRequest[]>>, options?: BatchWriteAllOptions): Promise<void> {
     const translation = this.translation();
     const converted = Object.fromEntries(
-      Object.entries(requestItems).map(([tableName, requests]) => [tableName, requests.map((request) => this.toWriteRequest(request, translation))]),
+      Object.entries(requestItems).map(([tableName, requests]) => [tableName, requests.map((request) => this.toWriteRequest(request, translation.forTable(tableName)))]),
     );
     await this.encryptedClient.batchWriteAll(converted, options);
   }
@@ -241,24 +241,24 @@ export class EncryptedDocumentClient {
       ...rest,
       ConditionCheck: ConditionCheck && {
         ...ConditionCheck,
-        Key: translation.toAttributeMap(ConditionCheck.Key),
-        ExpressionAttributeValues: translation.toAttributeMap(ConditionCheck.ExpressionAttributeValues),
+        Key: translation.forTable(ConditionCheck.TableName).toAttributeMap(ConditionCheck.Key),
+        ExpressionAttributeValues: translation.forTable(ConditionCheck.TableName).toAttributeMap(ConditionCheck.ExpressionAttributeValues),
       },
       Put: Put && {
         ...Put,
         // The same object for the same unchanged item, so that a retry reuses its ciphertext.
-        Item: this.putItemAttributes(Put.Item, translation),
-        ExpressionAttributeValues: translation.toAttributeMap(Put.ExpressionAttributeValues),
+        Item: this.putItemAttributes(Put.Item, translation.forTable(Put.TableName)),
+        ExpressionAttributeValues: translation.forTable(Put.TableName).toAttributeMap(Put.ExpressionAttributeValues),
       },
       Delete: Delete && {
         ...Delete,
-        Key: translation.toAttributeMap(Delete.Key),
-        ExpressionAttributeValues: translation.toAttributeMap(Delete.ExpressionAttributeValues),
+        Key: translation.forTable(Delete.TableName).toAttributeMap(Delete.Key),
+        ExpressionAttributeValues: translation.forTable(Delete.TableName).toAttributeMap(Delete.ExpressionAttributeValues),
       },
       Update: Update && {
         ...Update,
-        Key: translation.toAttributeMap(Update.Key),
-        ExpressionAttributeValues: translation.toAttributeMap(Update.ExpressionAttributeValues),
+        Key: translation.forTable(Update.TableName).toAttributeMap(Update.Key),
+        ExpressionAttributeValues: translation.forTable(Update.TableName).toAttributeMap(Update.ExpressionAttributeValues),
       },
     }));
     const output = await translation.nativeConditionFailure(this.encryptedClient.transactWriteItems({ ...input, TransactItems: transactItems }));
@@ -267,13 +267,17 @@ export class EncryptedDocumentClient {
 
   async transactGet(input: TransactGetCommandInput): Promise<TransactGetCommandOutput> {
     const translation = this.translation();
-    const transactItems = input.TransactItems?.map(({ Get, ...rest }) => ({ ...rest, Get: Get && { ...Get, Key: translation.toAttributeMap(Get.Key) } }));
+    const transactItems = input.TransactItems?.map(({ Get, ...rest }) => ({ ...rest, Get: Get && { ...Get, Key: translation.forTable(Get.TableName).toAttributeMap(Get.Key) } }));
     const output = await this.encryptedClient.transactGetItems({ ...input, TransactItems: transactItems });
-    return { ...output, Responses: output.Responses?.map((response) => ({ ...response, Item: translation.toNativeMap(response.Item) })) };
+    return {
+      ...output,
+      Responses: output.Responses?.map((response, index) => ({ ...response, Item: translation.forTable(input.TransactItems?.[index]?.Get?.TableName).toNativeMap(response.Item) })),
+    };
   }
 
-  private translation(): DocumentTranslation {
-    return new DocumentTranslation(this.translateConfig);
+  /** The conversions in force now, naming `tableName` in their errors. */
+  private translation(tableName?: string): DocumentTranslation {
+    return new DocumentTranslation(this.translateConfig, tableName);
   }
 
   private toWriteRequest(request: BatchWriteWriteRequest, translation: DocumentTranslation): WriteRequest {

@@ -1,7 +1,7 @@
 import { marshall, unmarshall, type marshallOptions, type unmarshallOptions } from '@aws-sdk/util-dynamodb';
 import { SerializationError } from '../errors';
 import type { DynamoDbItem } from '../format/attribute-value';
-import { marshallingFailure } from '../format/marshalling-failure';
+import { marshallingFailure, unmarshallingFailure } from '../format/marshalling-failure';
 import type { CryptoConfig } from './crypto-config';
 import { decryptDynamoDbItem, encryptDynamoDbItem } from './item-encryptor';
 
@@ -24,13 +24,13 @@ export interface NativeItemOptions {
  */
 export async function encryptItem(item: NativeItem, config: CryptoConfig, options: NativeItemOptions = {}): Promise<NativeItem> {
   const encrypted = await encryptDynamoDbItem(marshallItem(item, options.marshallOptions, config), config);
-  return unmarshall(encrypted, options.unmarshallOptions);
+  return unmarshallItem(encrypted, options.unmarshallOptions, config);
 }
 
 /** Verifies and decrypts a plain JavaScript item (the Python client's `decrypt_python_item`). */
 export async function decryptItem(item: NativeItem, config: CryptoConfig, options: NativeItemOptions = {}): Promise<NativeItem> {
   const decrypted = await decryptDynamoDbItem(marshallItem(item, options.marshallOptions, config), config);
-  return unmarshall(decrypted, options.unmarshallOptions);
+  return unmarshallItem(decrypted, options.unmarshallOptions, config);
 }
 
 /**
@@ -51,5 +51,26 @@ function marshallItem(item: NativeItem, options: marshallOptions | undefined, co
       }
     }
     throw new SerializationError('the item cannot be marshalled: it must be an object of attribute values', { tableName });
+  }
+}
+
+/**
+ * `unmarshall`, with its failures (a number beyond JavaScript's range without `wrapNumbers`)
+ * turned into a SerializationError naming the attribute and the table: its own messages quote
+ * the value, which here is decrypted plaintext.
+ */
+function unmarshallItem(item: DynamoDbItem, options: unmarshallOptions | undefined, config: CryptoConfig): NativeItem {
+  try {
+    return unmarshall(item, options);
+  } catch {
+    const tableName = config.encryptionContext?.tableName;
+    for (const [attributeName, value] of Object.entries(item)) {
+      try {
+        unmarshall({ [attributeName]: value }, options);
+      } catch {
+        throw unmarshallingFailure({ tableName, attributeName });
+      }
+    }
+    throw unmarshallingFailure({ tableName });
   }
 }

@@ -10,6 +10,20 @@ export function marshallingFailure(value: unknown, location: ErrorLocation): Ser
   return new SerializationError(`the value (${describeType(value)}) cannot be marshalled${hint}`, location);
 }
 
+/**
+ * The error for a stored value `unmarshall` (or `convertToNative`) refuses: a number beyond
+ * JavaScript's safe range without `wrapNumbers`, or a type it does not know. Its own messages
+ * quote the value, which may be decrypted plaintext: this one says what to do instead and keeps
+ * no cause.
+ */
+export function unmarshallingFailure(location: ErrorLocation): SerializationError {
+  return new SerializationError(
+    'the value cannot be converted to a native JavaScript value: a number beyond Number.MAX_SAFE_INTEGER or with more precision ' +
+      'than a JavaScript number needs unmarshallOptions { wrapNumbers: true }',
+    location,
+  );
+}
+
 function describeType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';

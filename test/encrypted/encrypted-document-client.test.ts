@@ -17,7 +17,7 @@ import { AttributeActions } from '../../src/encryptor/attribute-actions';
 import { CryptoAction } from '../../src/encryptor/crypto-action';
 import type { CryptoConfig } from '../../src/encryptor/crypto-config';
 import { decryptDynamoDbItem, encryptDynamoDbItem } from '../../src/encryptor/item-encryptor';
-import { UnsupportedOperationError } from '../../src/errors';
+import { SerializationError, UnsupportedOperationError } from '../../src/errors';
 import { ReservedAttributes } from '../../src/format/material-description-keys';
 import { WrappedMaterialsProvider } from '../../src/providers/wrapped-provider';
 import { createTagKindTable, rawItemOf, tagKindTableConfig } from '../support/tag-kind-table';
@@ -63,6 +63,16 @@ function tableConfig(): CryptoConfig {
 }
 
 const rawItem = (pk: string, sk: number) => rawItemOf(client, tableName, pk, sk);
+
+/** The error `request` fails with (the test fails if it succeeds). */
+async function caught(request: Promise<unknown>): Promise<Error> {
+  return request.then(
+    () => {
+      throw new Error('expected the request to fail');
+    },
+    (error: unknown) => error as Error,
+  );
+}
 
 beforeAll(async () => {
   tableName = uniqueName('encrypted-document-client');
@@ -313,6 +323,46 @@ describe('EncryptedDocumentClient', () => {
     const reasons = (transaction as unknown as TransactionCanceledException).CancellationReasons;
     expect(reasons?.map((reason) => reason.Item)).toEqual([undefined, item]);
     expect(JSON.stringify(reasons)).not.toContain(ReservedAttributes.SIGNATURE);
+  });
+
+  it('refuses a stored number JavaScript cannot hold, and a condition value it cannot marshall, naming attribute and table but never the value', async () => {
+    // 22 significant digits in an encrypted attribute, as another client may write them.
+    const digits = '123456789012345678901.5';
+    const stored = await encryptDynamoDbItem({ ...marshall({ pk: 'big-number', sk: 1, tag: 'blue', kind: 'widget' }), secret: { N: digits } }, tableConfig());
+    await client.send(new PutItemCommand({ TableName: tableName, Item: stored }));
+    const refusals = [
+      await caught(encrypted.get({ TableName: tableName, Key: { pk: 'big-number', sk: 1 } })),
+      await caught(encrypted.query({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'big-number' } })),
+      await caught(encrypted.transactGet({ TransactItems: [{ Get: { TableName: tableName, Key: { pk: 'big-number', sk: 1 } } }] })),
+    ];
+    for (const error of refusals) {
+      expect(error).toBeInstanceOf(SerializationError);
+      expect(error.message).toContain('attribute "secret"');
+      expect(error.message).toContain(`table "${tableName}"`);
+      expect(error.message).toContain('wrapNumbers');
+      expect(error.message).not.toContain('1234567890');
+      expect(error.cause).toBeUndefined();
+    }
+    // A failed condition stays the condition failure callers catch by name; the old item, which
+    // cannot be converted, is left out of it.
+    const conditionFailed = await caught(
+      encrypted.put({ TableName: tableName, Item: sampleItem('big-number', 1), ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
+    );
+    expect(conditionFailed).toBeInstanceOf(ConditionalCheckFailedException);
+    expect((conditionFailed as ConditionalCheckFailedException).Item).toBeUndefined();
+    // A legacy condition value beyond Number.MAX_SAFE_INTEGER: marshall would quote it.
+    const condition = await caught(
+      encrypted.update({
+        TableName: tableName,
+        Key: { pk: 'big-number', sk: 1 },
+        AttributeUpdates: { visits: { Action: 'ADD', Value: 1 } },
+        Expected: { visits: { Value: 9007199254740993 } },
+      }),
+    );
+    expect(condition).toBeInstanceOf(SerializationError);
+    expect(condition.message).toContain('attribute "visits"');
+    expect(condition.message).toContain(`table "${tableName}"`);
+    expect(condition.message).not.toContain('900719925474099');
   });
 
   it('update with the legacy AttributeUpdates on a DO_NOTHING attribute', async () => {

@@ -1,3 +1,4 @@
+import { NumberValueImpl } from '@aws-sdk/util-dynamodb';
 import { SerializationError } from '../../src/errors';
 import { decryptItem, encryptItem } from '../../src/encryptor/native-item-encryptor';
 import { TABLE, makeConfig } from '../support/item-encryptor-fixtures';
@@ -21,5 +22,22 @@ describe('encryptItem and decryptItem (native JavaScript items)', () => {
     expect(error.message).toContain(`table "${TABLE}"`);
     expect(error.message).not.toContain(String(value).slice(0, 8));
     expect(error.cause).toBeUndefined();
+  });
+
+  it('refuses a decrypted number JavaScript cannot hold with a SerializationError naming the attribute and the table, not the value', async () => {
+    // Written by another client, or as a NumberValue: 22 significant digits in an encrypted attribute.
+    const digits = '123456789012345678901.5';
+    const stored = await encryptItem({ pk: 'order-1', sk: 3, balance: NumberValueImpl.from(digits) }, makeConfig(), { unmarshallOptions: { wrapNumbers: true } });
+    const failure = decryptItem(stored, makeConfig());
+    await expect(failure).rejects.toThrow(SerializationError);
+    const error = (await failure.catch((caught: unknown) => caught)) as SerializationError;
+    expect(error.message).toContain('attribute "balance"');
+    expect(error.message).toContain(`table "${TABLE}"`);
+    expect(error.message).toContain('wrapNumbers');
+    expect(error.message).not.toContain('1234567890');
+    expect(error.cause).toBeUndefined();
+    // What the message says to do works.
+    const decrypted = await decryptItem(stored, makeConfig(), { unmarshallOptions: { wrapNumbers: true } });
+    expect(String(decrypted.balance)).toBe(digits);
   });
 });
