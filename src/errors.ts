@@ -57,6 +57,12 @@ export class UnwrappingError extends DynamoDbEncryptionError {}
 /** The requested operation cannot be done safely on encrypted items. */
 export class UnsupportedOperationError extends DynamoDbEncryptionError {}
 
+/** The message `error` was constructed with, without the location its constructor appended (to build it again elsewhere). */
+export function messageWithoutLocation(error: DynamoDbEncryptionError): string {
+  const suffix = withLocation('', { tableName: error.tableName, attributeName: error.attributeName });
+  return suffix !== '' && error.message.endsWith(suffix) ? error.message.slice(0, -suffix.length) : error.message;
+}
+
 function withLocation(message: string, location: ErrorLocation): string {
   const parts: string[] = [];
   if (location.attributeName !== undefined) parts.push(`attribute "${location.attributeName}"`);
@@ -90,8 +96,16 @@ export class BatchRetriesExhaustedError extends DynamoDbEncryptionError {
    */
   declare readonly unprocessed: unknown;
 
-  constructor(message: string, location: ErrorLocation, unprocessed: unknown) {
-    super(message, location);
+  constructor(message: string, location: ErrorLocation, unprocessed: unknown, options?: { cause?: unknown }) {
+    super(message, location, options);
     Object.defineProperty(this, 'unprocessed', { value: unprocessed, enumerable: false, writable: false, configurable: false });
   }
 }
+
+/**
+ * A batch helper stopped on an error DynamoDB answered (it refused a request, or kept failing
+ * through the SDK's retries) after part of the requests were written. `unprocessed` holds every
+ * request not known to be written, as the caller passed them (puts and deletes can be sent
+ * again safely); the error that stopped it is the cause.
+ */
+export class BatchWriteInterruptedError extends BatchRetriesExhaustedError {}

@@ -35,7 +35,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { paginate } from './paginate';
 import { AttributeActions } from '../encryptor/attribute-actions';
-import { BatchRetriesExhaustedError, InvalidArgumentError } from '../errors';
+import { BatchRetriesExhaustedError, BatchWriteInterruptedError, InvalidArgumentError } from '../errors';
 import type { DynamoDbItem } from '../format/attribute-value';
 import type { CryptographicMaterialsProvider } from '../providers/cryptographic-materials-provider';
 import { SingleFlight } from '../providers/single-flight';
@@ -255,6 +255,12 @@ export class EncryptedClient {
    * Writes any number of requests: in chunks of 25, encrypting each Put item once, retrying
    * unprocessed requests with exponential backoff. After `maxAttempts` it throws
    * `BatchRetriesExhaustedError` holding every request not written, so nothing is lost.
+   *
+   * Every Put item is encrypted before the first request is sent, so an item that cannot be
+   * (bad input, a materials failure) fails the call with nothing written. An error DynamoDB
+   * answers midway (a refused request, a failure through the SDK's retries) is thrown as a
+   * `BatchWriteInterruptedError`, which holds every request not known to be written and has
+   * DynamoDB's error as its cause.
    */
   async batchWriteAll(requestItems: Record<string, WriteRequest[]>, options: BatchWriteAllOptions = {}): Promise<void> {
     const maxAttempts = options.maxAttempts ?? 10;
@@ -262,18 +268,35 @@ export class EncryptedClient {
     const pending: Array<[string, WriteRequest]> = Object.entries(requestItems).flatMap(([table, requests]) =>
       requests.map((request): [string, WriteRequest] => [table, request]),
     );
+    // Remembered by the ciphertext memo: each chunk's batchWriteItem sends this very ciphertext.
+    await Promise.all(pending.map(async ([tableName, request]) => this.encryptedWrite(await this.tableCrypto(tableName), request)));
+    const notWrittenFrom = (chunk: Record<string, WriteRequest[]>, offset: number): Record<string, WriteRequest[]> =>
+      group([...Object.entries(chunk).flatMap(([table, requests]) => requests.map((request): [string, WriteRequest] => [table, request])), ...pending.slice(offset + BATCH_WRITE_LIMIT)]);
+    const count = (requests: Record<string, WriteRequest[]>) => Object.values(requests).reduce((sum, list) => sum + list.length, 0);
     for (let offset = 0; offset < pending.length; offset += BATCH_WRITE_LIMIT) {
       let chunk: Record<string, WriteRequest[]> = group(pending.slice(offset, offset + BATCH_WRITE_LIMIT));
       for (let attempt = 1; Object.keys(chunk).length > 0; attempt += 1) {
-        const output = await this.batchWriteItem({ RequestItems: chunk });
+        let output: BatchWriteItemCommandOutput;
+        try {
+          output = await this.batchWriteItem({ RequestItems: chunk });
+        } catch (error) {
+          // Everything not yet written: this chunk (as sent) and the chunks not yet sent.
+          const notWritten = notWrittenFrom(chunk, offset);
+          throw new BatchWriteInterruptedError(
+            `${count(notWritten)} of ${pending.length} write request(s) are not known to be written: DynamoDB failed a request (see the cause); ` +
+              'the requests before them were written, and the error holds the rest to send again',
+            { tableName: Object.keys(chunk)[0] },
+            notWritten,
+            { cause: error },
+          );
+        }
         chunk = Object.fromEntries(Object.entries(output.UnprocessedItems ?? {}).filter(([, requests]) => requests.length > 0));
         if (Object.keys(chunk).length === 0) break;
         if (attempt >= maxAttempts) {
           // Everything not yet written: this chunk's leftovers and the chunks not yet sent.
-          const notWritten = group([...Object.entries(chunk).flatMap(([table, requests]) => requests.map((request): [string, WriteRequest] => [table, request])), ...pending.slice(offset + BATCH_WRITE_LIMIT)]);
-          const left = Object.values(notWritten).reduce((sum, requests) => sum + requests.length, 0);
+          const notWritten = notWrittenFrom(chunk, offset);
           throw new BatchRetriesExhaustedError(
-            `${left} write request(s) were not written: DynamoDB kept returning unprocessed items for ${maxAttempts} attempts`,
+            `${count(notWritten)} write request(s) were not written: DynamoDB kept returning unprocessed items for ${maxAttempts} attempts`,
             { tableName: Object.keys(chunk)[0] },
             notWritten,
           );

@@ -26,7 +26,7 @@ import type {
   UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { isDeepStrictEqual } from 'node:util';
-import { InvalidArgumentError } from '../errors';
+import { BatchRetriesExhaustedError, InvalidArgumentError, messageWithoutLocation } from '../errors';
 import type { DynamoDbItem } from '../format/attribute-value';
 import { DocumentTranslation, type NativeAttributeMap } from './document-translation';
 import { EncryptedClient, type BatchWriteAllOptions, type EncryptedClientOptions } from './encrypted-client';
@@ -229,10 +229,31 @@ export class EncryptedDocumentClient {
    */
   async batchWriteAll(requestItems: Readonly<Record<string, readonly BatchWriteWriteRequest[]>>, options?: BatchWriteAllOptions): Promise<void> {
     const translation = this.translation();
+    const callerRequests = new Map<WriteRequest, BatchWriteWriteRequest>();
     const converted = Object.fromEntries(
-      Object.entries(requestItems).map(([tableName, requests]) => [tableName, requests.map((request) => this.toWriteRequest(request, translation.forTable(tableName)))]),
+      Object.entries(requestItems).map(([tableName, requests]) => [
+        tableName,
+        requests.map((request) => {
+          const writeRequest = this.toWriteRequest(request, translation.forTable(tableName));
+          callerRequests.set(writeRequest, request);
+          return writeRequest;
+        }),
+      ]),
     );
-    await this.encryptedClient.batchWriteAll(converted, options);
+    try {
+      await this.encryptedClient.batchWriteAll(converted, options);
+    } catch (error) {
+      if (!(error instanceof BatchRetriesExhaustedError)) throw error;
+      // The requests left, as this caller passed them (native values), in an error of the same class.
+      const unprocessed = Object.fromEntries(
+        Object.entries(error.unprocessed as Record<string, WriteRequest[]>).map(([tableName, requests]) => [
+          tableName,
+          requests.map((request) => callerRequests.get(request) ?? this.toNativeWriteRequest(request, translation.forTable(tableName))),
+        ]),
+      );
+      const ErrorClass = error.constructor as typeof BatchRetriesExhaustedError;
+      throw new ErrorClass(messageWithoutLocation(error), { tableName: error.tableName }, unprocessed, { cause: error.cause });
+    }
   }
 
   async transactWrite(input: TransactWriteCommandInput): Promise<TransactWriteCommandOutput> {

@@ -7,6 +7,7 @@ import {
   DynamoDbEncryptionError,
   EncryptionError,
   InvalidArgumentError,
+  messageWithoutLocation,
   SerializationError,
   SignatureVerificationError,
   SigningError,
@@ -318,12 +319,7 @@ function rethrowAtAttribute(error: unknown, attributeName: string, tableName: st
   if (error instanceof DynamoDbEncryptionError) {
     if (error.attributeName !== undefined) throw error;
     const ErrorClass = error.constructor as new (message: string, location: object, options: object) => DynamoDbEncryptionError;
-    throw new ErrorClass(baseMessage(error), { tableName, attributeName }, { cause: error });
+    throw new ErrorClass(messageWithoutLocation(error), { tableName, attributeName }, { cause: error });
   }
   throw new SerializationError('the attribute could not be processed', { tableName, attributeName }, { cause: error });
-}
-
-function baseMessage(error: DynamoDbEncryptionError): string {
-  // The location suffix is re-added by the constructor.
-  return error.tableName === undefined ? error.message : error.message.replace(/ \(table "[^"]*"\)$/, '');
 }

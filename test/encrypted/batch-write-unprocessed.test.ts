@@ -18,11 +18,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { EncryptedClient } from '../../src/encrypted/encrypted-client';
+import { EncryptedDocumentClient } from '../../src/encrypted/encrypted-document-client';
 import { LocalKey } from '../../src/crypto/local-key';
 import { AttributeActions } from '../../src/encryptor/attribute-actions';
 import { CryptoAction } from '../../src/encryptor/crypto-action';
 import { decryptDynamoDbItem } from '../../src/encryptor/item-encryptor';
-import { BatchRetriesExhaustedError } from '../../src/errors';
+import { BatchRetriesExhaustedError, BatchWriteInterruptedError, InvalidArgumentError } from '../../src/errors';
 import type { DynamoDbItem } from '../../src/format/attribute-value';
 import { ReservedAttributes } from '../../src/format/material-description-keys';
 import { AwsKmsMaterialsProvider } from '../../src/providers/aws-kms-provider';
@@ -285,14 +286,108 @@ describe('EncryptedClient.batchWriteAll with unprocessed items', () => {
     expect(notWritten).toHaveLength(30);
     notWritten.forEach((request, index) => expect(request).toBe(requests[index]));
     expect(withholding.calls).toBe(3);
-    expect(counting.encryptions()).toBe(25);
+    // All 30 were encrypted before the first request was sent.
+    expect(counting.encryptions()).toBe(30);
 
-    // Handed back once DynamoDB recovers, they are written; the 25 already encrypted are not encrypted again.
+    // Handed back once DynamoDB recovers, they are written, and not encrypted again.
     withholding.policy = NONE;
     await client.batchWriteAll(error.unprocessed as Record<string, WriteRequest[]>, { baseDelayMs: 1 });
     expect(counting.encryptions()).toBe(30);
     expect(await scanAll(table)).toHaveLength(30);
     expect([...withholding.signatures.values()].every((signatures) => signatures.size === 1)).toBe(true);
+  });
+});
+
+describe('EncryptedClient.batchWriteAll failing', () => {
+  it('encrypts every item before sending any: an item that cannot be encrypted fails the call with nothing written', async () => {
+    const table = await createTable('bw-bad-input');
+    const { client: dynamoDb, withholding } = withholdingClient(NONE);
+    const client = new EncryptedClient({ client: dynamoDb, materialsProvider: wrappedProvider(), attributeActions: actions() });
+    const plain = Array.from({ length: 30 }, (_, index) => plainItem(index, 'bad-input'));
+    const { pk: _pk, ...withoutKey } = plain[27];
+    plain[27] = withoutKey;
+    const failure = await client.batchWriteAll({ [table]: puts(plain) }, { baseDelayMs: 1 }).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    expect(failure).toBeInstanceOf(InvalidArgumentError);
+    expect(failure?.message).toContain('attribute "pk"');
+    expect(failure?.message).toContain(`table "${table}"`);
+    expect(withholding.calls).toBe(0);
+    expect(await scanAll(table)).toHaveLength(0);
+  });
+
+  it('a request DynamoDB fails midway: BatchWriteInterruptedError with every request not written, as passed, DynamoDB\'s error as cause', async () => {
+    const table = await createTable('bw-interrupted');
+    const { client: dynamoDb, withholding } = withholdingClient(NONE);
+    // DynamoDB refuses the third BatchWriteItem call (outermost, so that call writes nothing).
+    let batchCalls = 0;
+    const refusal = Object.assign(new Error('One or more parameter values were invalid'), { name: 'ValidationException' });
+    dynamoDb.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'BatchWriteItemCommand' && ++batchCalls === 3) throw refusal;
+        return next(args);
+      },
+      { step: 'initialize', name: 'refuseThirdBatch', priority: 'high' },
+    );
+    const counting = countingProvider(wrappedProvider());
+    const client = new EncryptedClient({ client: dynamoDb, materialsProvider: counting.provider, attributeActions: actions() });
+    const plain = Array.from({ length: 80 }, (_, index) => plainItem(index, 'interrupted'));
+    const requests = puts(plain);
+    const failure = await client.batchWriteAll({ [table]: requests }, { baseDelayMs: 1 }).then(
+      () => undefined,
+      (error: unknown) => error as BatchWriteInterruptedError,
+    );
+    expect(failure).toBeInstanceOf(BatchWriteInterruptedError);
+    expect(failure).toBeInstanceOf(BatchRetriesExhaustedError);
+    expect(failure?.cause).toBe(refusal);
+    expect(failure?.message).toMatch(/^30 of 80 write request\(s\) are not known to be written/);
+    // Not enumerable: the plaintext requests stay out of logs that copy an error's fields.
+    expect(Object.keys(failure as object)).not.toContain('unprocessed');
+    const notWritten = (failure?.unprocessed as Record<string, WriteRequest[]>)[table];
+    expect(notWritten).toHaveLength(30);
+    notWritten.forEach((request, index) => expect(request).toBe(requests[50 + index]));
+    expect(withholding.calls).toBe(2);
+    expect(await scanAll(table)).toHaveLength(50);
+
+    // Sent again, the rest is written, each item once and never encrypted a second time.
+    await client.batchWriteAll(failure?.unprocessed as Record<string, WriteRequest[]>, { baseDelayMs: 1 });
+    expect(counting.encryptions()).toBe(80);
+    const stored = await scanAll(table);
+    expect(stored).toHaveLength(80);
+    expect(new Set(stored.map(keyText)).size).toBe(80);
+    expect([...withholding.deliveredPuts.values()].every((count) => count === 1)).toBe(true);
+  });
+});
+
+describe('EncryptedDocumentClient.batchWriteAll failing', () => {
+  it('hands back the requests not written as the caller passed them, native values, in an error of the same class', async () => {
+    const table = await createTable('bw-document');
+    const { client: dynamoDb } = withholdingClient(NONE);
+    let batchCalls = 0;
+    const refusal = Object.assign(new Error('Internal server error'), { name: 'InternalServerError' });
+    dynamoDb.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'BatchWriteItemCommand' && ++batchCalls === 2) throw refusal;
+        return next(args);
+      },
+      { step: 'initialize', name: 'failSecondBatch', priority: 'high' },
+    );
+    const documents = EncryptedDocumentClient.from(new EncryptedClient({ client: dynamoDb, materialsProvider: wrappedProvider(), attributeActions: actions() }));
+    const requests = Array.from({ length: 40 }, (_, index) => ({ PutRequest: { Item: { pk: `document-${index % 4}`, sk: index, secret: `secret-${index}` } } }));
+    const failure = await documents.batchWriteAll({ [table]: requests }, { baseDelayMs: 1 }).then(
+      () => undefined,
+      (error: unknown) => error as BatchWriteInterruptedError,
+    );
+    expect(failure).toBeInstanceOf(BatchWriteInterruptedError);
+    expect(failure?.cause).toBe(refusal);
+    expect(failure?.tableName).toBe(table);
+    expect(failure?.message).toMatch(new RegExp(`^15 of 40 write request\\(s\\).*\\(table "${table}"\\)$`));
+    const notWritten = (failure?.unprocessed as Record<string, unknown[]>)[table];
+    expect(notWritten).toHaveLength(15);
+    notWritten.forEach((request, index) => expect(request).toBe(requests[25 + index]));
+    await documents.batchWriteAll(failure?.unprocessed as Record<string, typeof requests>, { baseDelayMs: 1 });
+    expect(await scanAll(table)).toHaveLength(40);
   });
 });
 
