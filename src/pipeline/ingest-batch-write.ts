@@ -3,6 +3,7 @@ import { backoff } from '../encrypted/backoff';
 import type { TableInfo } from '../encrypted/table-info';
 import { writeKey } from '../encrypted/unprocessed-writes';
 import { ConcurrencyLimiter } from '../providers/concurrency-limiter';
+import { allSettledThenThrow } from './all-settled';
 import { awsErrorName, ingestFailure, type IngestFailure } from './ingest-failure';
 import { isThrottling } from './dynamodb-throttling';
 import { probeEncryptedItem, putEncryptedItem, type EncryptedIngestItem } from './ingest-put';
@@ -45,18 +46,31 @@ export async function batchWriteEncrypted(
   const limiter = new ConcurrencyLimiter(options.concurrency);
   const chunks: EncryptedIngestItem[][] = [];
   for (let offset = 0; offset < items.length; offset += BATCH_WRITE_LIMIT) chunks.push(items.slice(offset, offset + BATCH_WRITE_LIMIT));
-  const refusal: Refusal = { refused: false };
-  const failures = await Promise.all(
+  const state: WriteState = { refused: false, failed: false };
+  const failures = await allSettledThenThrow(
     chunks.map((chunk) =>
-      limiter.run(() => (options.allOrNothing === true && refusal.refused ? Promise.resolve(chunk.map(heldBack)) : writeChunk(client, table, chunk, options, refusal))),
+      limiter.run(async () => {
+        // After a failure the call throws: chunks not started are not sent, so nothing is still
+        // writing once it has (their items were not written: the caller reports them failed).
+        if (state.failed) return [];
+        if (options.allOrNothing === true && state.refused) return chunk.map(heldBack);
+        try {
+          return await writeChunk(client, table, chunk, options, state);
+        } catch (error) {
+          state.failed = true;
+          throw error;
+        }
+      }),
     ),
   );
   return failures.flat();
 }
 
-/** Set once DynamoDB refused a chunk of an all-or-nothing request: chunks not yet started stay unwritten. */
-interface Refusal {
+interface WriteState {
+  /** DynamoDB refused a chunk of an all-or-nothing request: chunks not yet started stay unwritten. */
   refused: boolean;
+  /** A chunk failed (the call will throw): nothing more is sent, not even a chunk's retry. */
+  failed: boolean;
 }
 
 async function writeChunk(
@@ -64,7 +78,7 @@ async function writeChunk(
   table: TableInfo,
   chunk: readonly EncryptedIngestItem[],
   options: BatchWriteEncryptedOptions,
-  refusal: Refusal,
+  state: WriteState,
 ): Promise<IngestFailure[]> {
   // DynamoDB echoes unprocessed requests back as new objects: find ours again by primary key.
   const byKey = new Map(chunk.map((entry) => [writeKey(table, putRequest(entry)), entry]));
@@ -77,7 +91,7 @@ async function writeChunk(
     } catch (error) {
       if (awsErrorName(error) === 'ValidationException') {
         if (options.allOrNothing !== true) return writeOneByOne(client, table, pending);
-        refusal.refused = true;
+        state.refused = true;
         return findRefused(client, table, pending);
       }
       if (!isThrottling(error)) throw error;
@@ -90,17 +104,18 @@ async function writeChunk(
       );
     }
     await backoff(attempt, options.baseDelayMs);
+    if (state.failed) return []; // another chunk failed meanwhile: the call throws, this chunk's rest stays unsent
   }
 }
 
 async function writeOneByOne(client: DynamoDBClient, table: TableInfo, chunk: readonly EncryptedIngestItem[]): Promise<IngestFailure[]> {
-  const failures = await Promise.all(chunk.map((entry) => putEncryptedItem(client, table.name, table.primaryIndex.partition, entry)));
+  const failures = await allSettledThenThrow(chunk.map((entry) => putEncryptedItem(client, table.name, table.primaryIndex.partition, entry)));
   return failures.filter((failure) => failure !== undefined);
 }
 
 /** The items of a refused chunk, none written: the ones DynamoDB refuses are `invalid`, the others held back. */
 async function findRefused(client: DynamoDBClient, table: TableInfo, chunk: readonly EncryptedIngestItem[]): Promise<IngestFailure[]> {
-  const verdicts = await Promise.all(chunk.map((entry) => probeEncryptedItem(client, table.name, table.primaryIndex.partition, entry)));
+  const verdicts = await allSettledThenThrow(chunk.map((entry) => probeEncryptedItem(client, table.name, table.primaryIndex.partition, entry)));
   return chunk.map((entry, position) => {
     const verdict = verdicts[position];
     return verdict === undefined || verdict === 'unknown' ? heldBack(entry) : verdict;

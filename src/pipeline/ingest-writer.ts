@@ -5,6 +5,7 @@ import { writeKey } from '../encrypted/unprocessed-writes';
 import { EncryptionError, InvalidArgumentError, SerializationError } from '../errors';
 import type { DynamoDbItem } from '../format/attribute-value';
 import { ConcurrencyLimiter } from '../providers/concurrency-limiter';
+import { allSettledThenThrow } from './all-settled';
 import { batchWriteEncrypted, heldBack } from './ingest-batch-write';
 import { ingestFailure, type IngestFailure, type IngestResult } from './ingest-failure';
 import { checkIngestItem } from './ingest-item-check';
@@ -189,14 +190,22 @@ export class IngestWriter {
     const { name, primaryIndex } = table.tableInfo;
     const createOnly = { decrypt: (stored: DynamoDbItem) => table.decrypt(stored) };
     let refused = false;
-    const failures = await Promise.all(
+    let failed = false;
+    const failures = await allSettledThenThrow(
       encrypted.map((entry) =>
         limiter.run(async () => {
+          // After a failure the call throws: no more puts are sent, and it waits for those in flight.
+          if (failed) return undefined;
           // Each put stands alone, so puts already sent stay written; at least no more are sent.
           if (allOrNothing && refused) return heldBack(entry);
-          const failure = await putEncryptedItem(this.encryptedClient.client, name, primaryIndex.partition, entry, createOnly);
-          if (failure?.code === 'invalid') refused = true;
-          return failure;
+          try {
+            const failure = await putEncryptedItem(this.encryptedClient.client, name, primaryIndex.partition, entry, createOnly);
+            if (failure?.code === 'invalid') refused = true;
+            return failure;
+          } catch (error) {
+            failed = true;
+            throw error;
+          }
         }),
       ),
     );

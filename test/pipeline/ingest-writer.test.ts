@@ -290,6 +290,59 @@ describe('IngestWriter', () => {
     })));
   });
 
+  it('a chunk failing with an error DynamoDB answers stops the write: nothing is sent after, and it rejects only once no write is in flight', async () => {
+    const run = uniqueName('chunk-fails');
+    const items = Array.from({ length: 300 }, (_, index) => ({ pk: run, sk: index, card: SECRET }));
+    const send = ddb.send.bind(ddb) as (command: unknown) => Promise<unknown>;
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const failure = Object.assign(new Error('Internal server error'), { name: 'InternalServerError' });
+    let inFlight = 0;
+    let rejected = false;
+    let sentAfterRejection = 0;
+    const chunksSent = new Set<string>();
+    const chunksWritten = new Set<string>();
+    const failing = { send: async (command: unknown) => {
+      if (!(command instanceof BatchWriteItemCommand)) return send(command);
+      if (rejected) sentAfterRejection += 1;
+      const requests = command.input.RequestItems?.[table] ?? [];
+      const firstKey = requests[0]?.PutRequest?.Item?.sk.N as string;
+      chunksSent.add(firstKey);
+      inFlight += 1;
+      try {
+        // Chunk 0 fails after 100 ms; chunk 25 keeps coming back unprocessed (retried meanwhile); the others take 60 ms.
+        if (firstKey === '0') {
+          await sleep(100);
+          throw failure;
+        }
+        if (firstKey === '25') return { UnprocessedItems: { [table]: requests } } satisfies Partial<BatchWriteItemCommandOutput>;
+        await sleep(60);
+        const output = await send(command);
+        chunksWritten.add(firstKey);
+        return output;
+      } finally {
+        inFlight -= 1;
+      }
+    } } as unknown as DynamoDBClient;
+    const writer = new IngestWriter({ encryptedClient: encryptedClient(failing), tableName: table, concurrency: 4, baseDelayMs: 5, maxAttempts: 1000 });
+    const outcome = await writer.write(items).then(
+      () => undefined,
+      (error: unknown) => {
+        rejected = true;
+        return { error, inFlight };
+      },
+    );
+    expect(outcome?.error).toBe(failure);
+    expect(outcome?.inFlight).toBe(0);
+    await sleep(150);
+    expect(sentAfterRejection).toBe(0);
+    // Chunks 0 to 3 at once, a few more in the slots that freed up; none of the last ones.
+    expect(chunksSent.size).toBeGreaterThanOrEqual(4);
+    expect(chunksSent.size).toBeLessThan(12);
+    expect(chunksSent.has('275')).toBe(false);
+    const { Items } = await ddb.send(new ScanCommand({ TableName: table, FilterExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: run } }, ConsistentRead: true }));
+    expect(Items).toHaveLength(25 * chunksWritten.size);
+  });
+
   it('writes a chunk DynamoDB refuses as a whole item by item, so only the bad item fails', async () => {
     const run = uniqueName('refused');
     // A DO_NOTHING number outside DynamoDB's range is neither signed nor encrypted: only DynamoDB sees it.
