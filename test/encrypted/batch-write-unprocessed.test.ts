@@ -163,6 +163,23 @@ function withholdingClient(policy: WithholdPolicy): { client: DynamoDBClient; wi
   return { client, withholding };
 }
 
+/**
+ * DynamoDB fails the `call`-th BatchWriteItem call with an error named `name`, which is returned.
+ * Outermost (before the withholding and the SDK's retries), so that call writes nothing.
+ */
+function failBatchWriteCall(client: DynamoDBClient, call: number, name: string): Error {
+  let batchCalls = 0;
+  const failure = Object.assign(new Error(`${name} from the test`), { name });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'BatchWriteItemCommand' && ++batchCalls === call) throw failure;
+      return next(args);
+    },
+    { step: 'initialize', name: 'failOneBatchWrite', priority: 'high' },
+  );
+  return failure;
+}
+
 /** A provider that counts the encryption materials it hands out. */
 function countingProvider(inner: CryptographicMaterialsProvider): { provider: CryptographicMaterialsProvider; encryptions: () => number } {
   let encryptions = 0;
@@ -320,16 +337,7 @@ describe('EncryptedClient.batchWriteAll failing', () => {
   it('a request DynamoDB fails midway: BatchWriteInterruptedError with every request not written, as passed, DynamoDB\'s error as cause', async () => {
     const table = await createTable('bw-interrupted');
     const { client: dynamoDb, withholding } = withholdingClient(NONE);
-    // DynamoDB refuses the third BatchWriteItem call (outermost, so that call writes nothing).
-    let batchCalls = 0;
-    const refusal = Object.assign(new Error('One or more parameter values were invalid'), { name: 'ValidationException' });
-    dynamoDb.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'BatchWriteItemCommand' && ++batchCalls === 3) throw refusal;
-        return next(args);
-      },
-      { step: 'initialize', name: 'refuseThirdBatch', priority: 'high' },
-    );
+    const refusal = failBatchWriteCall(dynamoDb, 3, 'ValidationException');
     const counting = countingProvider(wrappedProvider());
     const client = new EncryptedClient({ client: dynamoDb, materialsProvider: counting.provider, attributeActions: actions() });
     const plain = Array.from({ length: 80 }, (_, index) => plainItem(index, 'interrupted'));
@@ -364,15 +372,7 @@ describe('EncryptedDocumentClient.batchWriteAll failing', () => {
   it('hands back the requests not written as the caller passed them, native values, in an error of the same class', async () => {
     const table = await createTable('bw-document');
     const { client: dynamoDb } = withholdingClient(NONE);
-    let batchCalls = 0;
-    const refusal = Object.assign(new Error('Internal server error'), { name: 'InternalServerError' });
-    dynamoDb.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'BatchWriteItemCommand' && ++batchCalls === 2) throw refusal;
-        return next(args);
-      },
-      { step: 'initialize', name: 'failSecondBatch', priority: 'high' },
-    );
+    const refusal = failBatchWriteCall(dynamoDb, 2, 'InternalServerError');
     const documents = EncryptedDocumentClient.from(new EncryptedClient({ client: dynamoDb, materialsProvider: wrappedProvider(), attributeActions: actions() }));
     const requests = Array.from({ length: 40 }, (_, index) => ({ PutRequest: { Item: { pk: `document-${index % 4}`, sk: index, secret: `secret-${index}` } } }));
     const failure = await documents.batchWriteAll({ [table]: requests }, { baseDelayMs: 1 }).then(
