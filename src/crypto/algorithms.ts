@@ -47,20 +47,21 @@ export const AES_KEY_ALGORITHM = 'AES';
 /** AES key sizes in bytes (AES-128/192/256). */
 export const AES_KEY_SIZES_BYTES: readonly number[] = Object.freeze([16, 24, 32]);
 
-/** AES key size in bytes → the raw block cipher over which attribute AES-CBC is computed (FORMAT.md §4). */
+/** AES key size in bytes → the raw block cipher over which attribute encryption computes AES-CBC (FORMAT.md §4). */
 const AES_ECB_CIPHERS: ReadonlyMap<number, string> = new Map([
   [16, 'aes-128-ecb'],
   [24, 'aes-192-ecb'],
   [32, 'aes-256-ecb'],
 ]);
 
-/** AES key size in bytes → RFC 3394 key-wrap cipher (FORMAT.md §8.2 `AESWrap`). */
+/** AES key size in bytes → CBC cipher (attribute decryption, FORMAT.md §4). */
 const AES_CBC_CIPHERS: ReadonlyMap<number, string> = new Map([
   [16, 'aes-128-cbc'],
   [24, 'aes-192-cbc'],
   [32, 'aes-256-cbc'],
 ]);
 
+/** AES key size in bytes → RFC 3394 key-wrap cipher (FORMAT.md §8.2 `AESWrap`). */
 const AES_WRAP_CIPHERS: ReadonlyMap<number, string> = new Map([
   [16, 'id-aes128-wrap'],
   [24, 'id-aes192-wrap'],
