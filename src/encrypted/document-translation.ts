@@ -1,8 +1,9 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { TranslateConfig } from '@aws-sdk/lib-dynamodb';
-import { convertToNative, marshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
+import { marshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
+import { unmarshallAttributes } from '../encryptor/native-item-encryptor';
 import type { DynamoDbItem } from '../format/attribute-value';
-import { marshallingFailure, unmarshallingFailure } from '../format/marshalling-failure';
+import { marshallingFailure } from '../format/marshalling-failure';
 import { returnedItemHolders } from './condition-failure';
 
 /** A map of attributes in native JavaScript values, as `@aws-sdk/lib-dynamodb` takes and returns them. */
@@ -73,15 +74,7 @@ export class DocumentTranslation {
   toNativeMap(attributes: DynamoDbItem | undefined): NativeAttributeMap | undefined;
   toNativeMap(attributes: DynamoDbItem | undefined): NativeAttributeMap | undefined {
     if (attributes === undefined) return undefined;
-    const values: NativeAttributeMap = {};
-    for (const [name, value] of Object.entries(attributes)) {
-      try {
-        values[name] = convertToNative(value, this.unmarshallOptions);
-      } catch {
-        throw unmarshallingFailure({ tableName: this.tableName, attributeName: name });
-      }
-    }
-    return values;
+    return unmarshallAttributes(attributes, this.unmarshallOptions, this.tableName) as NativeAttributeMap;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { marshall, unmarshall, type marshallOptions, type unmarshallOptions } from '@aws-sdk/util-dynamodb';
+import { convertToNative, marshall, type marshallOptions, type unmarshallOptions } from '@aws-sdk/util-dynamodb';
 import { SerializationError } from '../errors';
 import type { DynamoDbItem } from '../format/attribute-value';
 import { marshallingFailure, unmarshallingFailure } from '../format/marshalling-failure';
@@ -24,13 +24,13 @@ export interface NativeItemOptions {
  */
 export async function encryptItem(item: NativeItem, config: CryptoConfig, options: NativeItemOptions = {}): Promise<NativeItem> {
   const encrypted = await encryptDynamoDbItem(marshallItem(item, options.marshallOptions, config), config);
-  return unmarshallItem(encrypted, options.unmarshallOptions, config);
+  return unmarshallAttributes(encrypted, options.unmarshallOptions, config.encryptionContext?.tableName);
 }
 
 /** Verifies and decrypts a plain JavaScript item (the Python client's `decrypt_python_item`). */
 export async function decryptItem(item: NativeItem, config: CryptoConfig, options: NativeItemOptions = {}): Promise<NativeItem> {
   const decrypted = await decryptDynamoDbItem(marshallItem(item, options.marshallOptions, config), config);
-  return unmarshallItem(decrypted, options.unmarshallOptions, config);
+  return unmarshallAttributes(decrypted, options.unmarshallOptions, config.encryptionContext?.tableName);
 }
 
 /**
@@ -55,22 +55,19 @@ function marshallItem(item: NativeItem, options: marshallOptions | undefined, co
 }
 
 /**
- * `unmarshall`, with its failures (a number beyond JavaScript's range without `wrapNumbers`)
- * turned into a SerializationError naming the attribute and the table: its own messages quote
- * the value, which here is decrypted plaintext.
+ * `unmarshall`, attribute by attribute (as `unmarshall` itself converts them), with a failure (a
+ * number beyond JavaScript's range without `wrapNumbers`) turned into a SerializationError
+ * naming the attribute and the table: its own messages quote the value, which may be decrypted
+ * plaintext.
  */
-function unmarshallItem(item: DynamoDbItem, options: unmarshallOptions | undefined, config: CryptoConfig): NativeItem {
-  try {
-    return unmarshall(item, options);
-  } catch {
-    const tableName = config.encryptionContext?.tableName;
-    for (const [attributeName, value] of Object.entries(item)) {
-      try {
-        unmarshall({ [attributeName]: value }, options);
-      } catch {
-        throw unmarshallingFailure({ tableName, attributeName });
-      }
+export function unmarshallAttributes(item: DynamoDbItem, options: unmarshallOptions | undefined, tableName: string | undefined): NativeItem {
+  const values: NativeItem = {};
+  for (const [attributeName, value] of Object.entries(item)) {
+    try {
+      values[attributeName] = convertToNative(value, options);
+    } catch {
+      throw unmarshallingFailure({ tableName, attributeName });
     }
-    throw unmarshallingFailure({ tableName });
   }
+  return values;
 }
