@@ -2,8 +2,7 @@ import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@
 import { backoff } from '../encrypted/backoff';
 import type { TableInfo } from '../encrypted/table-info';
 import { writeKey } from '../encrypted/unprocessed-writes';
-import { ConcurrencyLimiter } from '../providers/concurrency-limiter';
-import { allSettledThenThrow } from './all-settled';
+import { allSettledThenThrow, runStoppingAtFailure } from './all-settled';
 import { awsErrorName, ingestFailure, type IngestFailure } from './ingest-failure';
 import { isThrottling } from './dynamodb-throttling';
 import { probeEncryptedItem, putEncryptedItem, type EncryptedIngestItem } from './ingest-put';
@@ -43,34 +42,23 @@ export async function batchWriteEncrypted(
   items: readonly EncryptedIngestItem[],
   options: BatchWriteEncryptedOptions,
 ): Promise<IngestFailure[]> {
-  const limiter = new ConcurrencyLimiter(options.concurrency);
   const chunks: EncryptedIngestItem[][] = [];
   for (let offset = 0; offset < items.length; offset += BATCH_WRITE_LIMIT) chunks.push(items.slice(offset, offset + BATCH_WRITE_LIMIT));
-  const state: WriteState = { refused: false, failed: false };
-  const failures = await allSettledThenThrow(
-    chunks.map((chunk) =>
-      limiter.run(async () => {
-        // After a failure the call throws: chunks not started are not sent, so nothing is still
-        // writing once it has (their items were not written: the caller reports them failed).
-        if (state.failed) return [];
-        if (options.allOrNothing === true && state.refused) return chunk.map(heldBack);
-        try {
-          return await writeChunk(client, table, chunk, options, state);
-        } catch (error) {
-          state.failed = true;
-          throw error;
-        }
-      }),
-    ),
+  const refusal: Refusal = { refused: false };
+  // After a failure the call throws: chunks not started are not sent, so nothing is still
+  // writing once it has (their items were not written: the caller reports them failed).
+  const failures = await runStoppingAtFailure(
+    chunks,
+    options.concurrency,
+    (chunk, failed) => (options.allOrNothing === true && refusal.refused ? Promise.resolve(chunk.map(heldBack)) : writeChunk(client, table, chunk, options, refusal, failed)),
+    [],
   );
   return failures.flat();
 }
 
-interface WriteState {
-  /** DynamoDB refused a chunk of an all-or-nothing request: chunks not yet started stay unwritten. */
+/** Set once DynamoDB refused a chunk of an all-or-nothing request: chunks not yet started stay unwritten. */
+interface Refusal {
   refused: boolean;
-  /** A chunk failed (the call will throw): nothing more is sent, not even a chunk's retry. */
-  failed: boolean;
 }
 
 async function writeChunk(
@@ -78,7 +66,8 @@ async function writeChunk(
   table: TableInfo,
   chunk: readonly EncryptedIngestItem[],
   options: BatchWriteEncryptedOptions,
-  state: WriteState,
+  refusal: Refusal,
+  failed: () => boolean,
 ): Promise<IngestFailure[]> {
   // DynamoDB echoes unprocessed requests back as new objects: find ours again by primary key.
   const byKey = new Map(chunk.map((entry) => [writeKey(table, putRequest(entry)), entry]));
@@ -91,7 +80,7 @@ async function writeChunk(
     } catch (error) {
       if (awsErrorName(error) === 'ValidationException') {
         if (options.allOrNothing !== true) return writeOneByOne(client, table, pending);
-        state.refused = true;
+        refusal.refused = true;
         return findRefused(client, table, pending);
       }
       if (!isThrottling(error)) throw error;
@@ -104,7 +93,7 @@ async function writeChunk(
       );
     }
     await backoff(attempt, options.baseDelayMs);
-    if (state.failed) return []; // another chunk failed meanwhile: the call throws, this chunk's rest stays unsent
+    if (failed()) return []; // another chunk failed meanwhile: the call throws, this chunk's rest stays unsent
   }
 }
 

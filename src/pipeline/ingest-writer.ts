@@ -4,8 +4,7 @@ import type { TableInfo } from '../encrypted/table-info';
 import { writeKey } from '../encrypted/unprocessed-writes';
 import { EncryptionError, InvalidArgumentError, SerializationError } from '../errors';
 import type { DynamoDbItem } from '../format/attribute-value';
-import { ConcurrencyLimiter } from '../providers/concurrency-limiter';
-import { allSettledThenThrow } from './all-settled';
+import { runStoppingAtFailure } from './all-settled';
 import { batchWriteEncrypted, heldBack } from './ingest-batch-write';
 import { ingestFailure, type IngestFailure, type IngestResult } from './ingest-failure';
 import { checkIngestItem } from './ingest-item-check';
@@ -186,28 +185,21 @@ export class IngestWriter {
   }
 
   private async putEach(table: TableCrypto, encrypted: readonly EncryptedIngestItem[], allOrNothing: boolean): Promise<IngestFailure[]> {
-    const limiter = new ConcurrencyLimiter(this.concurrency);
     const { name, primaryIndex } = table.tableInfo;
     const createOnly = { decrypt: (stored: DynamoDbItem) => table.decrypt(stored) };
     let refused = false;
-    let failed = false;
-    const failures = await allSettledThenThrow(
-      encrypted.map((entry) =>
-        limiter.run(async () => {
-          // After a failure the call throws: no more puts are sent, and it waits for those in flight.
-          if (failed) return undefined;
-          // Each put stands alone, so puts already sent stay written; at least no more are sent.
-          if (allOrNothing && refused) return heldBack(entry);
-          try {
-            const failure = await putEncryptedItem(this.encryptedClient.client, name, primaryIndex.partition, entry, createOnly);
-            if (failure?.code === 'invalid') refused = true;
-            return failure;
-          } catch (error) {
-            failed = true;
-            throw error;
-          }
-        }),
-      ),
+    // After a failure the call throws: no more puts are sent, and it waits for those in flight.
+    const failures = await runStoppingAtFailure(
+      encrypted,
+      this.concurrency,
+      async (entry): Promise<IngestFailure | undefined> => {
+        // Each put stands alone, so puts already sent stay written; at least no more are sent.
+        if (allOrNothing && refused) return heldBack(entry);
+        const failure = await putEncryptedItem(this.encryptedClient.client, name, primaryIndex.partition, entry, createOnly);
+        if (failure?.code === 'invalid') refused = true;
+        return failure;
+      },
+      undefined,
     );
     return failures.filter((failure) => failure !== undefined);
   }
