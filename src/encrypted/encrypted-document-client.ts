@@ -201,25 +201,10 @@ export class EncryptedDocumentClient {
    */
   async batchWrite(input: BatchWriteCommandInput): Promise<BatchWriteCommandOutput> {
     const translation = this.translation();
-    const callerRequests = new Map<WriteRequest, BatchWriteWriteRequest>();
-    const requestItems = Object.fromEntries(
-      Object.entries(input.RequestItems ?? {}).map(([tableName, requests]) => [
-        tableName,
-        requests.map((request) => {
-          const converted = this.toWriteRequest(request, translation.forTable(tableName));
-          callerRequests.set(converted, request);
-          return converted;
-        }),
-      ]),
-    );
-    const output = await this.encryptedClient.batchWriteItem({ ...input, RequestItems: requestItems });
+    const requests = this.writeRequestsFor(input.RequestItems ?? {}, translation);
+    const output = await this.encryptedClient.batchWriteItem({ ...input, RequestItems: requests.converted });
     // EncryptedClient hands back the request objects it was given, so they map to the caller's.
-    const unprocessed = Object.fromEntries(
-      Object.entries(output.UnprocessedItems ?? {}).map(([tableName, requests]) => [
-        tableName,
-        requests.map((request) => callerRequests.get(request) ?? this.toNativeWriteRequest(request, translation.forTable(tableName))),
-      ]),
-    );
+    const unprocessed = requests.callerRequestsOf(output.UnprocessedItems ?? {});
     return { ...output, UnprocessedItems: unprocessed, ItemCollectionMetrics: translation.toNativeMetricsByTable(output.ItemCollectionMetrics) };
   }
 
@@ -228,7 +213,23 @@ export class EncryptedDocumentClient {
    * unprocessed requests with backoff (see `EncryptedClient.batchWriteAll`).
    */
   async batchWriteAll(requestItems: Readonly<Record<string, readonly BatchWriteWriteRequest[]>>, options?: BatchWriteAllOptions): Promise<void> {
-    const translation = this.translation();
+    const requests = this.writeRequestsFor(requestItems, this.translation());
+    try {
+      await this.encryptedClient.batchWriteAll(requests.converted, options);
+    } catch (error) {
+      if (!(error instanceof BatchRetriesExhaustedError)) throw error;
+      // The requests left, as this caller passed them (native values), in an error of the same class.
+      const unprocessed = requests.callerRequestsOf(error.unprocessed as Record<string, WriteRequest[]>);
+      const ErrorClass = error.constructor as typeof BatchRetriesExhaustedError;
+      throw new ErrorClass(messageWithoutLocation(error), { tableName: error.tableName }, unprocessed, { cause: error.cause });
+    }
+  }
+
+  /**
+   * The caller's write requests per table in `AttributeValue` form, and the way back: requests
+   * EncryptedClient hands back (the objects it was given) map to the caller's own objects.
+   */
+  private writeRequestsFor(requestItems: Readonly<Record<string, readonly BatchWriteWriteRequest[]>>, translation: DocumentTranslation) {
     const callerRequests = new Map<WriteRequest, BatchWriteWriteRequest>();
     const converted = Object.fromEntries(
       Object.entries(requestItems).map(([tableName, requests]) => [
@@ -240,48 +241,46 @@ export class EncryptedDocumentClient {
         }),
       ]),
     );
-    try {
-      await this.encryptedClient.batchWriteAll(converted, options);
-    } catch (error) {
-      if (!(error instanceof BatchRetriesExhaustedError)) throw error;
-      // The requests left, as this caller passed them (native values), in an error of the same class.
-      const unprocessed = Object.fromEntries(
-        Object.entries(error.unprocessed as Record<string, WriteRequest[]>).map(([tableName, requests]) => [
+    const callerRequestsOf = (returned: Readonly<Record<string, WriteRequest[]>>): Record<string, BatchWriteWriteRequest[]> =>
+      Object.fromEntries(
+        Object.entries(returned).map(([tableName, list]) => [
           tableName,
-          requests.map((request) => callerRequests.get(request) ?? this.toNativeWriteRequest(request, translation.forTable(tableName))),
+          list.map((request) => callerRequests.get(request) ?? this.toNativeWriteRequest(request, translation.forTable(tableName))),
         ]),
       );
-      const ErrorClass = error.constructor as typeof BatchRetriesExhaustedError;
-      throw new ErrorClass(messageWithoutLocation(error), { tableName: error.tableName }, unprocessed, { cause: error.cause });
-    }
+    return { converted, callerRequestsOf };
   }
 
   async transactWrite(input: TransactWriteCommandInput): Promise<TransactWriteCommandOutput> {
     const translation = this.translation();
-    const transactItems = input.TransactItems?.map(({ ConditionCheck, Put, Delete, Update, ...rest }) => ({
-      ...rest,
-      ConditionCheck: ConditionCheck && {
-        ...ConditionCheck,
-        Key: translation.forTable(ConditionCheck.TableName).toAttributeMap(ConditionCheck.Key),
-        ExpressionAttributeValues: translation.forTable(ConditionCheck.TableName).toAttributeMap(ConditionCheck.ExpressionAttributeValues),
-      },
-      Put: Put && {
-        ...Put,
-        // The same object for the same unchanged item, so that a retry reuses its ciphertext.
-        Item: this.putItemAttributes(Put.Item, translation.forTable(Put.TableName)),
-        ExpressionAttributeValues: translation.forTable(Put.TableName).toAttributeMap(Put.ExpressionAttributeValues),
-      },
-      Delete: Delete && {
-        ...Delete,
-        Key: translation.forTable(Delete.TableName).toAttributeMap(Delete.Key),
-        ExpressionAttributeValues: translation.forTable(Delete.TableName).toAttributeMap(Delete.ExpressionAttributeValues),
-      },
-      Update: Update && {
-        ...Update,
-        Key: translation.forTable(Update.TableName).toAttributeMap(Update.Key),
-        ExpressionAttributeValues: translation.forTable(Update.TableName).toAttributeMap(Update.ExpressionAttributeValues),
-      },
-    }));
+    const transactItems = input.TransactItems?.map(({ ConditionCheck, Put, Delete, Update, ...rest }) => {
+      // One action per transaction item: its table is the one named in conversion errors.
+      const table = translation.forTable((ConditionCheck ?? Put ?? Delete ?? Update)?.TableName);
+      return {
+        ...rest,
+        ConditionCheck: ConditionCheck && {
+          ...ConditionCheck,
+          Key: table.toAttributeMap(ConditionCheck.Key),
+          ExpressionAttributeValues: table.toAttributeMap(ConditionCheck.ExpressionAttributeValues),
+        },
+        Put: Put && {
+          ...Put,
+          // The same object for the same unchanged item, so that a retry reuses its ciphertext.
+          Item: this.putItemAttributes(Put.Item, table),
+          ExpressionAttributeValues: table.toAttributeMap(Put.ExpressionAttributeValues),
+        },
+        Delete: Delete && {
+          ...Delete,
+          Key: table.toAttributeMap(Delete.Key),
+          ExpressionAttributeValues: table.toAttributeMap(Delete.ExpressionAttributeValues),
+        },
+        Update: Update && {
+          ...Update,
+          Key: table.toAttributeMap(Update.Key),
+          ExpressionAttributeValues: table.toAttributeMap(Update.ExpressionAttributeValues),
+        },
+      };
+    });
     const output = await translation.nativeConditionFailure(this.encryptedClient.transactWriteItems({ ...input, TransactItems: transactItems }));
     return { ...output, ItemCollectionMetrics: translation.toNativeMetricsByTable(output.ItemCollectionMetrics) };
   }
